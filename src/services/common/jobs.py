@@ -57,3 +57,16 @@ STATE_RANK = {
     TaskState.SUCCEEDED: 3,
     TaskState.DEAD: 3,
 }
+
+# Waste categories (domain.md §1): the common streams and the Korean special streams.
+WASTE_CATEGORIES = (
+    "plastic",
+    "paper",
+    "glass",
+    "metal",
+    "general",
+    "clear_pet",
+    "styrofoam",
+    "vinyl",
+    "food_waste",
+)
