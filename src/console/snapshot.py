@@ -48,6 +48,9 @@ class PodInfo(BaseModel):
     waiting_reason: str | None = None  # CrashLoopBackOff, ImagePullBackOff, ...
     message: str | None = None
     owner: str | None = None  # deployment/statefulset name when known
+    kind: str = "Pod"  # "Process" for a sandbox process shown as a pod
+    cpu_percent: float | None = None  # of one core, when known (sandbox processes)
+    mem_bytes: int | None = None  # resident memory, when known
 
 
 class NodeInfo(BaseModel):
