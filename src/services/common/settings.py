@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     max_upload_bytes: int = 10 * 1024 * 1024
 
+    # API limits (added by the API core)
+    max_json_body_bytes: int = 1024 * 1024
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

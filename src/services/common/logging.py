@@ -1,0 +1,76 @@
+"""JSON log lines on stderr. Secrets never reach the log: known-sensitive keys are masked and URL
+passwords are replaced, whatever the caller passes in ``extra``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from typing import Any
+
+SENSITIVE_KEYS = re.compile(r"(authorization|password|passwd|secret|token|api_key|apikey|cookie)", re.I)
+URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+):(?P<pw>[^@\s]+)@", re.I)
+BEARER = re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+
+# Attributes every LogRecord has; anything else came from ``extra=``.
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def redact_text(text: str) -> str:
+    return BEARER.sub(r"\1***", URL_PASSWORD.sub(r"\g<scheme>:***@", text))
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    if key is not None and SENSITIVE_KEYS.search(key):
+        return "***"
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str | None = None) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": redact_text(record.getMessage()),
+        }
+        if self.service:
+            entry["service"] = self.service
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = redact(value, key)
+        if record.exc_info:
+            entry["exc"] = redact_text(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(service: str | None = None, level: str = "INFO") -> None:
+    """Route the root logger (and uvicorn's) to one JSON handler on stderr. Idempotent."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing.formatter, JsonFormatter):
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        lg.handlers.clear()
+        lg.propagate = True
+    # Request lines come from our own middleware (route template, no headers); uvicorn's would log raw
+    # paths and query strings, which can carry tokens (OAuth callbacks).
+    logging.getLogger("uvicorn.access").disabled = True
