@@ -97,6 +97,9 @@ class ClusterState(BaseModel):
     nodes: list[NodeInfo] = Field(default_factory=list)
     workloads: list[WorkloadInfo] = Field(default_factory=list)
     events: list[EventInfo] = Field(default_factory=list)
+    unscheduled: list[PodInfo] = Field(
+        default_factory=list, description="pods no node has accepted (Pending without a node)"
+    )
 
 
 # --- queues --------------------------------------------------------------------------------------
