@@ -1,0 +1,14 @@
+output "cluster" {
+  description = "Cluster name from the topology"
+  value       = local.topology.cluster
+}
+
+output "kubernetes_version" {
+  description = "Kubernetes minor version from the topology"
+  value       = local.topology.kubernetes_version
+}
+
+output "nodes" {
+  description = "Map of node name to node (role, domain, instance_type, root_disk_gb, subnet_index, labels, taints)"
+  value       = local.nodes
+}

@@ -1,0 +1,4 @@
+variable "topology_file" {
+  description = "Path of infra/topology.yaml"
+  type        = string
+}
