@@ -1,0 +1,29 @@
+"""The recycle-info service: packaged Korean disposal guides behind a Redis response cache."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.common.settings import Settings
+from services.recycle_info.catalog import load_catalog
+from services.recycle_info.response_cache import ResponseCache, data_digest
+from services.recycle_info.routes import router
+
+SERVICE = "recycle-info"
+CACHE_TTL_S = 600
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    load_catalog()  # a broken data file stops the service at start, not on the first request
+    app = create_service_app(
+        SERVICE,
+        [router],
+        needs=("redis",),
+        settings=settings,
+        description="Korean disposal guides (분리배출): items, categories, search, regional rules, FAQ.",
+    )
+    app.state.response_cache = ResponseCache(
+        app, "recycle-info", CACHE_TTL_S, data_digest("services.recycle_info")
+    )
+    return app
