@@ -1,0 +1,124 @@
+"""The ``local`` cluster variant: the sandbox's processes mapped onto the 13 topology nodes.
+
+Each API, worker and Prometheus process is a "pod" of kind Process on its node; PostgreSQL, RabbitMQ
+and Redis (external services) make their infra node Ready when they answer. A node with nothing
+mapped to it (the master) is Unknown: there is no control plane on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.snapshot import ClusterState, NodeInfo, PodInfo, Snapshot, WorkloadInfo
+from console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from console.sources.cluster_common import carry_node_metrics, node_from_topology
+from console.sources.history import History
+from console.sources.procstat import ProcSample, ProcSampler, mem_total_bytes
+from console.topology import load_topology
+
+NAMESPACE = "sandbox"
+
+
+def read_sandbox_status() -> dict[str, Any]:
+    """``services.sandbox.state.read_status()``, imported lazily: the console runs without it."""
+    try:
+        from services.sandbox.state import read_status
+    except ImportError as exc:
+        raise SourceError(f"sandbox status unavailable: {exc}") from exc
+    return read_status()
+
+
+@dataclass
+class LocalClusterData:
+    status: dict[str, Any]
+    samples: dict[int, ProcSample | None] = field(default_factory=dict)
+
+
+class LocalClusterSource:
+    name = "cluster"
+
+    def __init__(
+        self, interval_s: float = 2.0, timeout_s: float = DEFAULT_TIMEOUT_S, status_reader=None
+    ) -> None:
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._read = status_reader or read_sandbox_status
+        self._sampler = ProcSampler()
+        self._cpu = History()
+        self._mem = History()
+        self._ncpu = os.cpu_count() or 1
+        self._mem_total = mem_total_bytes()
+
+    def poll(self) -> LocalClusterData:
+        status = self._read()
+        components = status.get("components") or []
+        if not status.get("running") and not any(c.get("alive") for c in components):
+            raise SourceError("sandbox is not running (start it with: ecoeco-sandbox up)")
+        samples = {
+            c["pid"]: self._sampler.sample(c["pid"]) for c in components if c.get("pid") and c.get("alive")
+        }
+        return LocalClusterData(status=status, samples=samples)
+
+    def apply(self, snapshot: Snapshot, data: object) -> None:
+        assert isinstance(data, LocalClusterData)
+        topo = load_topology()
+        by_node: dict[str, list[dict[str, Any]]] = {}
+        for comp in data.status.get("components") or []:
+            if comp.get("node"):
+                by_node.setdefault(comp["node"], []).append(comp)
+
+        nodes: list[NodeInfo] = []
+        workloads: list[WorkloadInfo] = []
+        for tnode in topo.nodes:
+            node = node_from_topology(tnode)
+            node.cpu_capacity = float(self._ncpu)
+            node.mem_capacity_bytes = self._mem_total
+            comps = by_node.get(tnode.name, [])
+            processes = [c for c in comps if c.get("pid") or c.get("kind") in ("api", "worker", "infra")]
+            externals = [c for c in comps if c.get("kind") == "external"]
+            cpu_total, rss_total = 0.0, 0
+            for comp in processes:
+                sample = data.samples.get(comp.get("pid")) if comp.get("pid") else None
+                alive = bool(comp.get("alive"))
+                node.pods.append(
+                    PodInfo(
+                        name=comp["name"],
+                        namespace=NAMESPACE,
+                        node=tnode.name,
+                        kind="Process",
+                        phase="Running" if alive else "Failed",
+                        ready=alive,
+                        waiting_reason=None if alive else "ProcessExited",
+                        message=None if alive else f"pid {comp.get('pid')} not running or port closed",
+                        owner=comp["name"],
+                        cpu_percent=sample.cpu_percent if sample else None,
+                        mem_bytes=sample.rss_bytes if sample else None,
+                    )
+                )
+                workloads.append(
+                    WorkloadInfo(
+                        kind="Process", namespace=NAMESPACE, name=comp["name"], desired=1, ready=int(alive)
+                    )
+                )
+                if sample:
+                    cpu_total += sample.cpu_percent or 0.0
+                    rss_total += sample.rss_bytes
+            if processes:
+                node.status = "Ready" if any(c.get("alive") for c in processes) else "NotReady"
+                node.cpu_percent = cpu_total / self._ncpu
+                if self._mem_total:
+                    node.mem_percent = 100.0 * rss_total / self._mem_total
+            elif externals:
+                node.status = "Ready" if all(c.get("alive") for c in externals) else "NotReady"
+            else:
+                node.status = "Unknown"
+            node.cpu_history = self._cpu.add(tnode.name, node.cpu_percent)
+            node.mem_history = self._mem.add(tnode.name, node.mem_percent)
+            nodes.append(node)
+
+        carry_node_metrics(snapshot.cluster.nodes, nodes, only_missing=True)
+        snapshot.cluster = ClusterState(
+            kind="local", context="sandbox", nodes=nodes, workloads=workloads, events=[]
+        )
