@@ -96,6 +96,7 @@ def create_service_app(
     app.state.service = service
     app.state.settings = settings
     app.state.schema = schema
+    app.state.migrations_package = migrations_package
     app.state.db_pool = make_pool(settings.database_url)
     app.state.redis = make_redis(settings.redis_url)
     app.state.migrations_pending = (

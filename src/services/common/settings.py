@@ -8,8 +8,42 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OAuthProvider(BaseModel):
+    """One OAuth 2.0 authorization-code provider. Endpoints are settings so tests run a local provider."""
+
+    authorize_url: str
+    token_url: str
+    userinfo_url: str
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    scope: str = ""
+    redirect_uri: str = ""  # our callback URL as registered with the provider
+
+
+def _default_oauth_providers() -> dict[str, OAuthProvider]:
+    return {
+        "kakao": OAuthProvider(
+            authorize_url="https://kauth.kakao.com/oauth/authorize",
+            token_url="https://kauth.kakao.com/oauth/token",
+            userinfo_url="https://kapi.kakao.com/v2/user/me",
+            scope="account_email",
+        ),
+        "google": OAuthProvider(
+            authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+            token_url="https://oauth2.googleapis.com/token",
+            userinfo_url="https://openidconnect.googleapis.com/v1/userinfo",
+            scope="openid email profile",
+        ),
+        "naver": OAuthProvider(
+            authorize_url="https://nid.naver.com/oauth2.0/authorize",
+            token_url="https://nid.naver.com/oauth2.0/token",
+            userinfo_url="https://openapi.naver.com/v1/nid/me",
+        ),
+    }
 
 
 class Settings(BaseSettings):
@@ -53,6 +87,10 @@ class Settings(BaseSettings):
 
     # API limits (added by the API core)
     max_json_body_bytes: int = 1024 * 1024
+    # OAuth providers (kakao, google, naver); JSON in ECOECO_OAUTH_PROVIDERS. Empty client_id = disabled.
+    oauth_providers: dict[str, OAuthProvider] = Field(default_factory=_default_oauth_providers)
+    oauth_state_ttl_s: int = 600
+    presigned_url_ttl_s: int = 300
 
 
 @lru_cache(maxsize=1)

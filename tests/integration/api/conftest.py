@@ -1,0 +1,54 @@
+"""Fixtures for the API services: real PostgreSQL (per-session database), Redis db 1, RabbitMQ vhost,
+and each service served by a real uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from tests.integration.api.live_server import serve, wait_ready
+
+from services.common.security import issue_token
+from services.common.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def api_settings(pg_url: str, redis_url: str, broker_url: str) -> Settings:
+    return Settings(database_url=pg_url, redis_url=redis_url, broker_url=broker_url, log_level="WARNING")
+
+
+@pytest.fixture(scope="session")
+def auth_url(api_settings: Settings) -> Iterator[str]:
+    from services.auth.app import create_app
+
+    with serve(create_app(api_settings)) as base:
+        wait_ready(base)
+        yield base
+
+
+def mint_access_token(settings: Settings, user_id: str | None = None, email: str | None = None) -> str:
+    """A valid access token for a user that need not exist in the auth service."""
+    token, _ = issue_token(settings, user_id or str(uuid.uuid4()), email)
+    return token
+
+
+@pytest.fixture
+def user_token(api_settings: Settings) -> tuple[str, str]:
+    """(user_id, access token) for a fresh random user."""
+    user_id = str(uuid.uuid4())
+    return user_id, mint_access_token(api_settings, user_id, f"{user_id[:8]}@example.com")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(resp: httpx.Response, status: int) -> dict:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers["content-type"]
+    body = resp.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
