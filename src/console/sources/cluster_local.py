@@ -54,7 +54,8 @@ class LocalClusterSource:
     def poll(self) -> LocalClusterData:
         status = self._read()
         components = status.get("components") or []
-        if not status.get("running") and not any(c.get("alive") for c in components):
+        managed = [c for c in components if c.get("kind") in ("api", "worker", "infra")]
+        if not status.get("running") and not any(c.get("pid") for c in managed):
             raise SourceError("sandbox is not running (start it with: ecoeco-sandbox up)")
         samples = {
             c["pid"]: self._sampler.sample(c["pid"]) for c in components if c.get("pid") and c.get("alive")
@@ -78,7 +79,7 @@ class LocalClusterSource:
             comps = by_node.get(tnode.name, [])
             processes = [c for c in comps if c.get("pid") or c.get("kind") in ("api", "worker", "infra")]
             externals = [c for c in comps if c.get("kind") == "external"]
-            cpu_total, rss_total = 0.0, 0
+            cpu_total, rss_total, sampled = 0.0, 0, False
             for comp in processes:
                 sample = data.samples.get(comp.get("pid")) if comp.get("pid") else None
                 alive = bool(comp.get("alive"))
@@ -103,12 +104,14 @@ class LocalClusterSource:
                     )
                 )
                 if sample:
+                    sampled = True
                     cpu_total += sample.cpu_percent or 0.0
                     rss_total += sample.rss_bytes
             if processes:
                 node.status = "Ready" if any(c.get("alive") for c in processes) else "NotReady"
-                node.cpu_percent = cpu_total / self._ncpu
-                if self._mem_total:
+                if sampled:
+                    node.cpu_percent = cpu_total / self._ncpu
+                if sampled and self._mem_total:
                     node.mem_percent = 100.0 * rss_total / self._mem_total
             elif externals:
                 node.status = "Ready" if all(c.get("alive") for c in externals) else "NotReady"
