@@ -285,6 +285,17 @@ class Journal:
                 ),
             )
 
+    def revive(self, task_id: str, now: float | None = None) -> bool:
+        """Give a dead row a fresh set of attempts (operator replay); returns whether it was dead."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE task_journal SET state = ?, attempts = 0, finished_at = NULL, updated_at = ?,"
+                " version = version + 1 WHERE task_id = ? AND state = ?",
+                (TaskState.RECEIVED, now, task_id, TaskState.DEAD),
+            )
+            return cur.rowcount == 1
+
     # -- reads ----------------------------------------------------------------------------------
     def get(self, task_id: str) -> JournalRow | None:
         with self._read() as conn:

@@ -1,0 +1,94 @@
+"""``JournaledTask``: the Celery task base that puts every delivery through the journal.
+
+receipt (attempts + 1) -> running -> body -> outcome in the journal -> return (the ack).
+A finished row is never run again; a failure is retried under the same task id until the
+journal's attempt count reaches ``max_attempts``, then the row is marked dead and the message
+published to ``q.dlq``. ``PermanentTaskError`` (bad input) finishes the task as failed at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from celery.exceptions import Reject
+
+from services.common.jobs import JobStatus, TaskState
+from services.workers import runtime
+from services.workers.dead_letter import DEAD_REASON_HEADER, dead_letter
+from services.workers.job_status import update_job_status
+from services.workers.metrics import TASKS
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE_DELAY_S = 0.5
+
+
+class PermanentTaskError(Exception):
+    """The input can never succeed (not an image, too large, ...): fail now, do not retry."""
+
+
+def came_from_dead_letter(request: Any) -> bool:
+    """A message requeued from ``q.dlq`` carries RabbitMQ's ``x-death`` or our dead-reason header."""
+    headers = getattr(request, "headers", None) or {}
+    return any(getattr(request, name, None) or headers.get(name) for name in ("x-death", DEAD_REASON_HEADER))
+
+
+class JournaledTask(Task):
+    abstract = True
+    worker: str = ""  # the one worker whose journal this task writes
+    acks_late = True
+    reject_on_worker_lost = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        rt = runtime.current()
+        if rt.worker != self.worker:
+            # Never write into another worker's journal (a defect of the original).
+            raise Reject(f"{self.name} belongs to the {self.worker} worker, not {rt.worker}", requeue=False)
+        task_id = self.request.id
+        max_attempts = rt.settings.max_attempts
+        receipt = rt.journal.receive(
+            task_id, self.name, kwargs, max_attempts=max_attempts, revive=came_from_dead_letter(self.request)
+        )
+        if not receipt.run:
+            if receipt.exhausted:
+                self._dead(rt, task_id, kwargs, f"attempts exhausted ({receipt.attempts} of {max_attempts})")
+            else:
+                TASKS.labels(self.worker, self.name, "skipped").inc()
+                log.info("task %s already %s; delivery skipped", task_id, receipt.state)
+            return {"skipped": receipt.state}
+        rt.journal.mark_running(task_id)
+        try:
+            result = self.run(*args, **kwargs)
+        except PermanentTaskError as exc:
+            rt.journal.finish(task_id, TaskState.FAILED, error=str(exc))
+            TASKS.labels(self.worker, self.name, "failed").inc()
+            update_job_status(
+                rt.redis, kwargs.get("job_id"), status=JobStatus.FAILED, stage=self.worker, error=str(exc)
+            )
+            return {"failed": str(exc)}
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if receipt.attempts >= max_attempts:
+                rt.journal.finish(task_id, TaskState.DEAD, error=error)
+                self._dead(rt, task_id, kwargs, error)
+                return {"dead": error}
+            rt.journal.record_retry(task_id, error)
+            TASKS.labels(self.worker, self.name, "retried").inc()
+            log.warning("task %s attempt %d failed, retrying: %s", task_id, receipt.attempts, error)
+            raise self.retry(
+                exc=exc, countdown=RETRY_BASE_DELAY_S * 2 ** (receipt.attempts - 1), max_retries=None
+            ) from exc
+        rt.journal.finish(task_id, TaskState.SUCCEEDED, result=result)
+        TASKS.labels(self.worker, self.name, "succeeded").inc()
+        return result
+
+    def _dead(self, rt: runtime.WorkerRuntime, task_id: str, kwargs: dict[str, Any], reason: str) -> None:
+        # The journal already says dead (receive() or finish()); now make it visible in q.dlq.
+        dead_letter(self.app, self.name, kwargs, task_id, self.worker, reason)
+        TASKS.labels(self.worker, self.name, "dead").inc()
+        update_job_status(
+            rt.redis, kwargs.get("job_id"), status=JobStatus.DEAD, stage=self.worker, error=reason
+        )
+        log.error("task %s is dead and was sent to the dead-letter queue: %s", task_id, reason)
