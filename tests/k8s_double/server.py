@@ -1,0 +1,193 @@
+"""A loopback Kubernetes API test double: serves the recorded v1.31 JSON under ``data/<scenario>/`` to the
+real ``kubernetes`` client, with a kubeconfig pointing at it. No kube-apiserver can run on these machines
+(docs/decisions/console-k8s-double.md); everything the client does over HTTP is real.
+
+    with KubeDouble() as kube:
+        kube.scenario = "incident"
+        KubeClusterSource(kubeconfig=str(kube.kubeconfig), context=kube.context)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+SCENARIOS = tuple(sorted(p.name for p in DATA.iterdir() if p.is_dir())) if DATA.exists() else ()
+TOKEN = "double-token-not-a-secret"
+
+# path pattern -> data file; (?P<ns>) narrows to one namespace as the real API does.
+_ROUTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^/api/v1/nodes$"), "nodes"),
+    (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?pods$"), "pods"),
+    (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?events$"), "events"),
+    (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?deployments$"), "deployments"),
+    (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?statefulsets$"), "statefulsets"),
+]
+_VERSION = {
+    "major": "1",
+    "minor": "31",
+    "gitVersion": "v1.31.4",
+    "platform": "linux/amd64",
+    "goVersion": "go1.22.10",
+}
+
+
+def _field(obj: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = obj.get(part, {}) if isinstance(obj, dict) else {}
+    return obj if obj != {} else ""
+
+
+def _select(items: list[dict], field_selector: str | None, label_selector: str | None) -> list[dict]:
+    """The equality subset of field and label selectors (``a=b,c!=d``), which is what the console uses."""
+    out = items
+    for selector, getter in (
+        (field_selector, lambda it, k: _field(it, k)),
+        (label_selector, lambda it, k: (it.get("metadata", {}).get("labels") or {}).get(k, "")),
+    ):
+        for term in filter(None, (selector or "").split(",")):
+            neg = "!=" in term
+            key, value = re.split(r"!=|==|=", term, maxsplit=1)
+            out = [it for it in out if (str(getter(it, key)) == value) != neg]
+    return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+        pass
+
+    def _send(self, code: int, body: dict) -> None:
+        raw = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _status(self, code: int, reason: str, message: str) -> None:
+        self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                          "message": message, "reason": reason, "code": code})  # fmt: skip
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.requests.append(self.path)
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self._status(401, "Unauthorized", "Unauthorized")
+            return
+        url = urlsplit(self.path)
+        if url.path == "/version":
+            self._send(200, _VERSION)
+            return
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        for pattern, name in _ROUTES:
+            m = pattern.match(url.path)
+            if m is None:
+                continue
+            body = self.server.load(name)
+            items = body["items"]
+            if m.groupdict().get("ns"):
+                items = [it for it in items if it["metadata"].get("namespace") == m["ns"]]
+            items = _select(items, query.get("fieldSelector"), query.get("labelSelector"))
+            self._send(200, {**body, "items": items})
+            return
+        self._status(404, "NotFound", f"the server could not find the requested resource ({url.path})")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, double: KubeDouble) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.double = double
+        self.requests: list[str] = []
+
+    def load(self, name: str) -> dict:
+        return json.loads((DATA / self.double.scenario / f"{name}.json").read_text(encoding="utf-8"))
+
+
+class KubeDouble:
+    """Start with ``start()`` (or as a context manager); ``scenario`` switches what the cluster looks like."""
+
+    context = "ecoeco-double"
+
+    def __init__(self, scenario: str = "healthy") -> None:
+        self.scenario = scenario
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self.kubeconfig: Path | None = None
+
+    @property
+    def scenario(self) -> str:
+        return self._scenario
+
+    @scenario.setter
+    def scenario(self, value: str) -> None:
+        if value not in SCENARIOS:
+            raise ValueError(f"unknown scenario {value!r} (have {', '.join(SCENARIOS)})")
+        self._scenario = value
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[str]:
+        return self._server.requests if self._server else []
+
+    def start(self) -> KubeDouble:
+        self._server = _Server(self)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="k8s-double", daemon=True)
+        self._thread.start()
+        self._dir = tempfile.TemporaryDirectory(prefix="k8s-double-")
+        self.kubeconfig = Path(self._dir.name) / "kubeconfig"
+        self.kubeconfig.write_text(yaml.safe_dump(self.kubeconfig_dict()), encoding="utf-8")
+        return self
+
+    def kubeconfig_dict(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "ecoeco", "cluster": {"server": self.url}}],
+            "users": [{"name": "ecoeco-admin", "user": {"token": TOKEN}}],
+            "contexts": [{"name": self.context, "context": {"cluster": "ecoeco", "user": "ecoeco-admin"}}],
+            "current-context": self.context,
+        }
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> KubeDouble:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+
+    with KubeDouble(sys.argv[1] if len(sys.argv) > 1 else "healthy") as kube:
+        print(f"serving {kube.scenario} at {kube.url}; kubeconfig {kube.kubeconfig}", flush=True)
+        while True:
+            time.sleep(3600)
