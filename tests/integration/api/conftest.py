@@ -52,3 +52,12 @@ def assert_problem(resp: httpx.Response, status: int) -> dict:
     assert body["status"] == status
     assert body["title"]
     return body
+
+
+@pytest.fixture(scope="session")
+def userinfo_url(api_settings: Settings) -> Iterator[str]:
+    from services.userinfo.app import create_app
+
+    with serve(create_app(api_settings)) as base:
+        wait_ready(base)
+        yield base
