@@ -1,0 +1,24 @@
+"""The location service: sample recycling points near a point, Kakao geocoding when configured."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.common.settings import Settings
+from services.location.points import load_points
+from services.location.routes import router
+from services.location.settings import location_settings
+
+SERVICE = "location"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    load_points()  # a broken data file stops the service at start
+    return create_service_app(
+        SERVICE,
+        [router],
+        needs=("redis",),  # Redis holds the token denylist that geocoding's auth checks
+        settings=location_settings(settings),
+        description="Recycling bins and centres near a point (sample data); Kakao Local geocoding.",
+    )

@@ -1,0 +1,45 @@
+"""schemathesis against location's OpenAPI, signed in, with geocoding pointed at the local
+Kakao stand-in: no input gives a 5xx, and 2xx bodies match the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from tests.integration.api.conftest import bearer, mint_access_token
+from tests.integration.api.live_server import serve
+from tests.integration.api.test_location_api import FAKE_KEY, _location, fake_kakao_app
+
+from services.common.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def location_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
+    from services.location.app import create_app
+
+    with serve(fake_kakao_app(FAKE_KEY)) as kakao_base:
+        app_settings = _location(api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao_base)
+        with serve(create_app(app_settings)) as base:
+            yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+
+
+@pytest.fixture(scope="module")
+def auth_headers(api_settings: Settings) -> dict[str, str]:
+    return bearer(mint_access_token(api_settings))
+
+
+schema = schemathesis.pytest.from_fixture("location_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_and_bodies_match_schema(
+    case: schemathesis.Case, auth_headers: dict[str, str]
+) -> None:
+    case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
