@@ -1,0 +1,279 @@
+"""The Textual app: one mode per area, bindings with ids, a theme per environment.
+
+Data flow: the collector's source threads call ``notify_source_updated`` (thread-safe: it only
+posts a message). The app coalesces bursts of updates into one snapshot copy, bumps
+``generation`` and renders the *visible* area only; hidden areas render when they are shown
+again, and nothing redraws while a modal (help, palette) covers the area. There is no
+animation or clock timer, so an idle console with unchanged data writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from textual.app import App
+from textual.message import Message
+from textual.theme import Theme
+
+from console import keys
+from console.screens.base import AreaScreen
+from console.screens.commands import ConsoleCommands
+from console.screens.help import HelpScreen
+from console.screens.metrics import MetricsScreen
+from console.screens.nodes import NodesScreen
+from console.screens.overview import OverviewScreen
+from console.screens.queues import QueuesScreen
+from console.screens.services import ServicesScreen
+from console.screens.wal import WalScreen
+from console.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from console.config import Profile
+
+COALESCE_S = 0.05  # updates from several sources arriving together become one render
+
+# Distinct looks per environment: production is red so nobody mistakes it for a sandbox.
+THEMES = {
+    "prod": Theme(
+        name="ecoeco-prod",
+        primary="#D32F2F",
+        secondary="#B71C1C",
+        accent="#FF5252",
+        warning="#FFB300",
+        error="#FF1744",
+        success="#43A047",
+        background="#1A0E0E",
+        surface="#261414",
+        panel="#3A1A1A",
+        dark=True,
+    ),
+    "staging": Theme(
+        name="ecoeco-staging",
+        primary="#F9A825",
+        secondary="#F57F17",
+        accent="#FFD54F",
+        warning="#FFB300",
+        error="#E53935",
+        success="#43A047",
+        background="#17150E",
+        surface="#221F14",
+        panel="#36301A",
+        dark=True,
+    ),
+    "sandbox": Theme(
+        name="ecoeco-sandbox",
+        primary="#26A69A",
+        secondary="#00796B",
+        accent="#4DD0E1",
+        warning="#FFB300",
+        error="#E53935",
+        success="#43A047",
+        background="#0E1517",
+        surface="#142024",
+        panel="#1A3036",
+        dark=True,
+    ),
+}
+
+
+class CollectorLike(Protocol):
+    """What the app needs of ``console.collector.Collector``."""
+
+    paused: bool
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def poll_now(self, name: str | None = None) -> None: ...
+    def snapshot(self) -> Snapshot: ...
+
+
+class SourceUpdated(Message):
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+
+class EcoApp(App[int]):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "Eco² Ops"
+    MODES = {
+        "overview": OverviewScreen,
+        "nodes": NodesScreen,
+        "queues": QueuesScreen,
+        "wal": WalScreen,
+        "metrics": MetricsScreen,
+        "services": ServicesScreen,
+    }
+    BINDINGS = keys.APP_BINDINGS
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        profile: Profile | Any | None = None,
+        *,
+        read_only: bool | None = None,
+        origins: dict[str, str] | None = None,
+        collector: CollectorLike | None = None,
+        snapshot: Snapshot | None = None,
+        handle_signals: bool = False,
+    ) -> None:
+        super().__init__()
+        self.profile = profile
+        # With no profile (screenshots, tests) the fixed snapshot says where it was taken.
+        described = profile if profile is not None else snapshot
+        self.profile_name: str = getattr(described, "name", None) or getattr(described, "profile", "sandbox")
+        self.environment: str = getattr(described, "environment", "sandbox")
+        self.read_only = bool(getattr(described, "read_only", False) if read_only is None else read_only)
+        self.origins = origins or {}
+        self.collector: CollectorLike | None = None
+        self.current_snapshot: Snapshot | None = snapshot
+        self.generation = 1 if snapshot is not None else 0
+        self.renders = 0  # renders of an area, for tests and benches
+        self._paused = False
+        self._flush_pending = False
+        self._handle_signals = handle_signals
+        self.title = f"Eco² Ops · {self.environment} · {self.profile_name}"
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        wanted = getattr(profile, "theme", None)
+        self.theme = wanted if wanted in self.available_themes else THEMES[self.environment].name
+        if collector is not None:
+            self.attach_collector(collector)
+
+    # --- collector wiring --------------------------------------------------------------------
+
+    def attach_collector(self, collector: CollectorLike) -> None:
+        """Use ``collector`` for data; its update callback is pointed at this app."""
+        self.collector = collector
+        for attr in ("on_update", "_on_update"):
+            if hasattr(collector, attr) and getattr(collector, attr) is None:
+                setattr(collector, attr, self.notify_source_updated)
+                break
+
+    def notify_source_updated(self, source: str) -> None:
+        """Called from a source's thread after each poll. Thread-safe and never blocks the source."""
+        with contextlib.suppress(Exception):  # the app may already be gone at shutdown
+            self.post_message(SourceUpdated(source))
+
+    def on_source_updated(self, message: SourceUpdated) -> None:
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(COALESCE_S, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        if self.collector is None:
+            return
+        self.current_snapshot = self.collector.snapshot()
+        self.generation += 1
+        self._render_visible()
+
+    def _render_visible(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AreaScreen):  # a modal on top means: draw nothing now
+            self.renders += 1
+            screen.refresh_from_app()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, self._hang_up)
+        self.switch_mode("overview")
+        if self.collector is not None:
+            self.collector.start()
+
+    def _hang_up(self) -> None:
+        self.stop_collector()
+        self.exit(0)
+
+    def stop_collector(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.collector.paused) if self.collector is not None else self._paused
+
+    def action_area(self, mode: str) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def drill_down(self, node: str) -> None:
+        """Open Nodes/Pods with ``node`` selected."""
+        self.action_area("nodes")
+        self.call_after_refresh(self._select_node, node)
+
+    def _select_node(self, node: str) -> None:
+        screen = self.screen
+        if isinstance(screen, NodesScreen):
+            screen.show_node(node)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        # Only bindings with an id: those are the console's own (and what a keymap can rebind);
+        # Textual's scrolling and focus keys are the same everywhere and would drown them.
+        rows = [
+            (
+                self.get_key_display(active.binding),
+                active.binding.tooltip or active.binding.description or active.binding.action,
+                active.binding.id or "",
+            )
+            for active in self.active_bindings.values()
+            if active.binding.id and active.enabled
+        ]
+        area = keys.AREA_TITLES.get(self.current_mode, self.current_mode)
+        self.push_screen(HelpScreen(rows, area))
+
+    def action_toggle_pause(self) -> None:
+        if self.collector is not None:
+            if self.collector.paused:
+                self.collector.resume()
+            else:
+                self.collector.pause()
+        else:
+            self._paused = not self._paused
+        self.notify("Polling paused" if self.paused else "Polling resumed", timeout=2)
+        self._render_chrome()
+
+    def action_refresh_now(self) -> None:
+        if self.collector is not None:
+            self.collector.poll_now()
+            self.notify("Refreshing every source", timeout=2)
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.stop_collector()
+        self.exit(0)
+
+    def _render_chrome(self) -> None:
+        if isinstance(self.screen, AreaScreen):
+            self.screen.refresh_from_app(force=True)
+
+
+def run_app(profile: Profile | Any, *, read_only: bool, origins: dict[str, str]) -> int:
+    """Open the TUI on ``profile`` with live sources; returns the exit code."""
+    from console.collector import Collector, build_sources
+
+    app = EcoApp(profile, read_only=read_only, origins=origins, handle_signals=True)
+    collector = Collector(profile, build_sources(profile), on_update=app.notify_source_updated)
+    app.attach_collector(collector)
+    try:
+        result = app.run()
+    finally:
+        collector.stop()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

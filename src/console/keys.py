@@ -1,0 +1,70 @@
+"""Key bindings of the console, each with a stable id so a keymap can override the key.
+
+No core action sits on a ctrl-letter: ctrl chords clash with tmux/screen prefixes and with
+terminals over SSH. Textual's own ctrl+q/ctrl+p stay as extra ways in, never the only one.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# Areas, in the order of their number keys. (mode name, title, sources shown in that area)
+AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("overview", "Overview", ("cluster", "queues", "wal", "metrics", "services", "alerts")),
+    ("nodes", "Nodes/Pods", ("cluster",)),
+    ("queues", "Queues", ("queues",)),
+    ("wal", "WAL", ("wal",)),
+    ("metrics", "Metrics", ("metrics",)),
+    ("services", "Services", ("services",)),
+)
+AREA_TITLES = {mode: title for mode, title, _ in AREAS}
+AREA_SOURCES = {mode: sources for mode, _, sources in AREAS}
+# Footer labels are short so every key fits in the footer at 80 columns; help shows the tooltip.
+AREA_SHORT = {
+    "overview": "Map",
+    "nodes": "Pods",
+    "queues": "Queues",
+    "wal": "WAL",
+    "metrics": "Metrics",
+    "services": "Svc",
+}
+
+APP_BINDINGS: list[Binding] = [
+    *[
+        Binding(str(i), f"area('{mode}')", AREA_SHORT[mode], tooltip=f"Go to {title}", id=f"area.{mode}")
+        for i, (mode, title, _) in enumerate(AREAS, start=1)
+    ],
+    Binding("question_mark", "help", "Help", tooltip="Show the live key bindings", id="app.help"),
+    Binding("colon", "command_palette", "Commands", tooltip="Command palette", id="app.palette", show=False),
+    Binding("p", "toggle_pause", "Pause", tooltip="Pause / resume polling", id="app.pause"),
+    Binding("r", "refresh_now", "Refresh", tooltip="Poll every source now", id="app.refresh", show=False),
+    Binding("q", "quit", "Quit", tooltip="Quit", id="app.quit"),
+]
+
+# Screens that hold tables add these.
+FILTER_BINDINGS: list[Binding] = [
+    Binding("slash", "filter", "Filter", tooltip="Filter the tables of this area", id="table.filter"),
+    Binding(
+        "escape",
+        "clear_filter",
+        "Clear filter",
+        tooltip="Clear the filter",
+        id="table.clear_filter",
+        show=False,
+    ),
+]
+
+NODE_MAP_BINDINGS: list[Binding] = [
+    Binding(
+        "enter",
+        "drill_down",
+        "Pods",
+        tooltip="Pods of the focused node",
+        id="overview.drill_down",
+        show=False,
+    ),
+]
+
+METRICS_BINDINGS: list[Binding] = [
+    Binding("w", "cycle_window", "Window", tooltip="Change the chart window", id="metrics.window"),
+]

@@ -1,0 +1,1 @@
+"""One screen per area of the console; ``AREA_SCREENS`` maps mode name to screen class."""

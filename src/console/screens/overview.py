@@ -1,0 +1,120 @@
+"""Overview: headline tiles (queues, WAL backlog, error rate, alerts) and the 13-node map."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal, VerticalScroll
+from textual.widgets import Label
+
+from console import keys
+from console.screens.base import AreaScreen
+from console.snapshot import Snapshot
+from console.topology import ROLE_ORDER, load_topology
+from console.widgets import fmt
+from console.widgets.tiles import Headline, NodeTile
+
+GROUP_TITLES = {"master": "master", "api": "API", "worker": "workers", "infra": "infra"}
+TILE_WIDTH = 18  # 17 cells of tile + 1 of gutter
+LABEL_WIDTH = 8
+
+
+class OverviewScreen(AreaScreen):
+    AREA = "overview"
+    BINDINGS = keys.NODE_MAP_BINDINGS
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="headlines"):
+            yield Headline("Queues", id="hl-queues")
+            yield Headline("WAL backlog", id="hl-wal")
+            yield Headline("API errors", id="hl-errors")
+            yield Headline("Alerts", id="hl-alerts")
+        topology = load_topology()
+        with VerticalScroll(id="node-map"):
+            for role in ROLE_ORDER:
+                nodes = topology.by_role(role)
+                with Horizontal(classes="group"):
+                    yield Label(GROUP_TITLES[role], classes="group-label")
+                    with Container(classes="tiles", id=f"tiles-{role}"):
+                        for node in nodes:
+                            yield NodeTile(node.name, node.domain, id=f"tile-{node.name}")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_grid(event.size.width)
+
+    def on_mount(self) -> None:
+        self._fit_grid(self.size.width)
+
+    def _fit_grid(self, width: int) -> None:
+        columns = max(1, (width - LABEL_WIDTH + 1) // TILE_WIDTH)
+        for container in self.query(".tiles").results(Container):
+            count = len(container.children)
+            container.styles.grid_size_columns = max(1, min(columns, count))
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        nodes = {n.name: n for n in snapshot.cluster.nodes}
+        for tile in self.query(NodeTile):
+            tile.render_node(nodes.get(tile.node_name), width=15)
+        self._render_queues(snapshot)
+        self._render_wal(snapshot)
+        self._render_errors(snapshot)
+        self._render_alerts(snapshot)
+
+    def _render_queues(self, snapshot: Snapshot) -> None:
+        tile = self.query_one("#hl-queues", Headline)
+        if not snapshot.queues:
+            tile.render_headline("unknown", "–", "no queue data")
+            return
+        level = fmt.worst([fmt.queue_health(q) for q in snapshot.queues])
+        total = sum(q.ready or 0 for q in snapshot.queues)
+        worst_q = max(snapshot.queues, key=lambda q: (fmt.HEALTH_RANK[fmt.queue_health(q)], q.ready or 0))
+        detail = f"{worst_q.name} {fmt.num(worst_q.ready)}"
+        if worst_q.consumers == 0 and (worst_q.ready or 0) > 0 and not worst_q.name.endswith("dlq"):
+            detail = f"{worst_q.name}: 0 consumers"
+        tile.render_headline(level, f"{fmt.num(total)} ready", detail)
+
+    def _render_wal(self, snapshot: Snapshot) -> None:
+        tile = self.query_one("#hl-wal", Headline)
+        if not snapshot.wal:
+            tile.render_headline("unknown", "–", "no WAL data")
+            return
+        level = fmt.worst([fmt.wal_health(w) for w in snapshot.wal])
+        rows = sum(w.unsynced_rows or 0 for w in snapshot.wal)
+        oldest = max(snapshot.wal, key=lambda w: w.oldest_unsynced_age_s or 0.0)
+        detail = f"oldest {fmt.age(oldest.oldest_unsynced_age_s)} {oldest.worker}" if rows else "all synced"
+        tile.render_headline(level, f"{fmt.num(rows)} unsynced", detail)
+
+    def _render_errors(self, snapshot: Snapshot) -> None:
+        tile = self.query_one("#hl-errors", Headline)
+        services = snapshot.metrics.services
+        if not services:
+            tile.render_headline("unknown", "–", "no metrics")
+            return
+        level = fmt.worst([fmt.metric_health(m) for m in services])
+        worst_m = max(services, key=lambda m: m.error_ratio or 0.0)
+        total = sum(m.request_rate or 0.0 for m in services)
+        tile.render_headline(
+            level, f"5xx {fmt.pct(worst_m.error_ratio, ratio=True)}", f"{worst_m.service} · {total:.1f} rps"
+        )
+
+    def _render_alerts(self, snapshot: Snapshot) -> None:
+        tile = self.query_one("#hl-alerts", Headline)
+        firing = [a for a in snapshot.alerts if a.state == "firing"]
+        if "alerts" not in snapshot.sources and not firing:
+            tile.render_headline("unknown", "–", "no alert data")
+            return
+        if not firing:
+            tile.render_headline("ok", "0 firing", "all quiet")
+            return
+        critical = any(a.severity == "critical" for a in firing)
+        top = sorted(firing, key=lambda a: a.severity != "critical")[0]
+        tile.render_headline(
+            "bad" if critical else "warn", f"{len(firing)} firing", top.name.removeprefix("Ecoeco")
+        )
+
+    def on_node_tile_selected(self, message: NodeTile.Selected) -> None:
+        self.eco.drill_down(message.node)
+
+    def action_drill_down(self) -> None:
+        if isinstance(self.focused, NodeTile):
+            self.eco.drill_down(self.focused.node_name)
