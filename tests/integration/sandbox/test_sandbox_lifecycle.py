@@ -1,0 +1,205 @@
+"""``ecoeco-sandbox`` end to end on the real PostgreSQL, RabbitMQ, Redis and Prometheus:
+up -> status -> health -> Prometheus scrapes -> idempotent up -> restart of a dead part -> load -> down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+import tomllib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sandbox_support import Sandbox
+
+from services.sandbox.components import API_SERVICES, MANAGED, WORKERS
+from services.sandbox.processes import group_members, pid_alive, port_open
+
+pytestmark = pytest.mark.integration
+
+RABBIT_MGMT = "http://127.0.0.1:15672"
+
+
+def eventually(check: Callable[[], Any], timeout: float = 60.0, interval: float = 1.0) -> Any:
+    """Poll ``check`` until it returns something truthy; the last value otherwise (for the assert)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def test_up_reports_every_component_alive_in_the_contract_shape(sandbox: Sandbox) -> None:
+    code, status = sandbox.status()
+    assert code == 0
+    assert status["running"] is True
+    assert status["state_dir"] == str(sandbox.state_dir)
+    by_name = {c["name"]: c for c in status["components"]}
+    assert set(by_name) == {*MANAGED, "postgresql", "rabbitmq", "redis"}
+    for comp in by_name.values():
+        assert comp["alive"], comp
+        assert set(comp) >= {"name", "kind", "url", "pid", "alive", "node"}
+    assert by_name["auth"]["node"] == "k8s-api-auth"
+    assert by_name["storage"]["kind"] == "worker" and by_name["storage"]["url"].endswith("/metrics")
+    assert by_name["prometheus"]["node"] == "k8s-monitoring"
+    assert by_name["postgresql"]["url"].endswith(f"/{sandbox.database}")
+    # The broker password never appears, masked or not.
+    assert by_name["rabbitmq"]["url"] == f"amqp://guest:***@127.0.0.1:5672/{sandbox.vhost}"
+    aws = status["aws"]
+    assert aws["bucket"] == "ecoeco-images" and aws["cloudfront_distribution_id"]
+
+
+def test_every_api_answers_health(sandbox: Sandbox) -> None:
+    _, status = sandbox.status()
+    for comp in status["components"]:
+        if comp["kind"] == "api":
+            r = httpx.get(f"{comp['url']}/health", timeout=5)
+            assert r.status_code == 200, comp["name"]
+
+
+def test_up_writes_the_console_profile_and_a_private_jwt_secret(sandbox: Sandbox) -> None:
+    with sandbox.console_config.open("rb") as fh:
+        profile = tomllib.load(fh)["profiles"]["sandbox"]
+    _, status = sandbox.status()
+    urls = {c["name"]: c["url"] for c in status["components"]}
+    assert (
+        profile["environment"] == "sandbox" and profile["sandbox"] is True and profile["cluster"] == "local"
+    )
+    assert profile["services"] == {n: urls[n] for n in API_SERVICES}
+    assert profile["workers"] == {n: urls[n] for n in WORKERS}
+    assert profile["prometheus_url"] == urls["prometheus"]
+    assert profile["rabbitmq_vhost"] == sandbox.vhost
+    assert profile["cloudfront_distribution_id"] == status["aws"]["cloudfront_distribution_id"]
+
+    secret_file = sandbox.state_dir / "jwt_secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    secret = secret_file.read_text().strip()
+    assert len(secret) >= 32
+    first_up = sandbox.first_up
+    assert first_up is not None
+    assert secret not in first_up.stdout + first_up.stderr
+    assert secret not in sandbox.run("status", "--json").stdout
+
+
+def test_the_aws_endpoint_has_the_bucket_with_cors_and_the_distribution(sandbox: Sandbox) -> None:
+    import boto3
+
+    _, status = sandbox.status()
+    aws = status["aws"]
+    kwargs = {
+        "endpoint_url": aws["endpoint_url"],
+        "region_name": aws["region"],
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    s3 = boto3.client("s3", **kwargs)
+    rules = s3.get_bucket_cors(Bucket=aws["bucket"])["CORSRules"]
+    assert "PUT" in rules[0]["AllowedMethods"]
+    dist = boto3.client("cloudfront", **kwargs).get_distribution(Id=aws["cloudfront_distribution_id"])
+    origins = dist["Distribution"]["DistributionConfig"]["Origins"]["Items"]
+    assert origins[0]["DomainName"].startswith(aws["bucket"] + ".s3.")
+
+
+def _prom_up(prom_url: str, job: str) -> dict[str, str]:
+    r = httpx.get(f"{prom_url}/api/v1/query", params={"query": f'up{{job="{job}"}}'}, timeout=5)
+    label = "service" if job == "ecoeco-api" else "worker"
+    return {s["metric"].get(label, ""): s["value"][1] for s in r.json()["data"]["result"]}
+
+
+def test_prometheus_scrapes_every_api_and_worker(sandbox: Sandbox) -> None:
+    prom = sandbox.component("prometheus")["url"]
+    want_apis, want_workers = dict.fromkeys(API_SERVICES, "1"), dict.fromkeys(WORKERS, "1")
+    eventually(lambda: _prom_up(prom, "ecoeco-api") == want_apis)
+    assert _prom_up(prom, "ecoeco-api") == want_apis
+    eventually(lambda: _prom_up(prom, "ecoeco-worker") == want_workers)
+    assert _prom_up(prom, "ecoeco-worker") == want_workers
+    rules = httpx.get(f"{prom}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    names = {rule["name"] for group in rules for rule in group["rules"]}
+    assert {"EcoecoApiDown", "EcoecoWorkerDown", "EcoecoWalUnsyncedStale", "RabbitMQDown"} <= names
+
+
+def test_second_up_changes_nothing(sandbox: Sandbox) -> None:
+    before = sandbox.state()["components"]
+    again = sandbox.run("up")
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stdout
+    after = sandbox.state()["components"]
+    assert {n: (e["pid"], e["port"]) for n, e in after.items()} == {
+        n: (e["pid"], e["port"]) for n, e in before.items()
+    }
+
+
+def test_up_restarts_only_the_dead_component_on_its_port(sandbox: Sandbox) -> None:
+    before = sandbox.state()["components"]
+    victim = before["location"]
+    os.killpg(victim["pid"], signal.SIGKILL)
+    assert eventually(lambda: not pid_alive(victim["pid"], victim["start_time"]), timeout=10)
+    code, status = sandbox.status()
+    assert code == 1 and status["running"] is False
+    assert [c["name"] for c in status["components"] if not c["alive"]] == ["location"]
+
+    again = sandbox.run("up")
+    assert again.returncode == 0, again.stderr
+    assert "started: location" in again.stdout
+    after = sandbox.state()["components"]
+    assert after["location"]["pid"] != victim["pid"] and after["location"]["port"] == victim["port"]
+    unchanged = {n for n in before if n != "location"}
+    assert {n: after[n]["pid"] for n in unchanged} == {n: before[n]["pid"] for n in unchanged}
+    assert httpx.get(f"{after['location']['url']}/health", timeout=5).status_code == 200
+
+
+def _storage_publishes(vhost: str) -> int:
+    r = httpx.get(
+        f"{RABBIT_MGMT}/api/queues/{quote(vhost, safe='')}/q.storage", auth=("guest", "guest"), timeout=5
+    )
+    r.raise_for_status()
+    return int(r.json().get("message_stats", {}).get("publish", 0))
+
+
+def _journal_rows(metrics_url: str) -> float:
+    text = httpx.get(metrics_url, timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "ecoeco_wal_rows"
+        for sample in family.samples
+    )
+
+
+def test_load_moves_the_storage_queue_and_the_journal(sandbox: Sandbox) -> None:
+    storage_metrics = sandbox.component("storage")["url"]
+    published_before = _storage_publishes(sandbox.vhost)
+    rows_before = _journal_rows(storage_metrics)
+
+    result = sandbox.run("load", "--rate", "4", "--duration", "5", "--kind", "upload,read", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "upload" in result.stdout and "POST /api/v1/waste/analyses" in result.stdout
+
+    assert eventually(lambda: _storage_publishes(sandbox.vhost) > published_before, timeout=60)
+    assert eventually(lambda: _journal_rows(storage_metrics) > rows_before, timeout=60)
+
+
+def test_down_leaves_no_process_and_keeps_data(sandbox: Sandbox) -> None:
+    entries = sandbox.state()["components"]
+    pids = {n: e["pid"] for n, e in entries.items() if e.get("pid")}
+    ports = {n: e["port"] for n, e in entries.items() if e.get("port")}
+    assert set(pids) == set(MANAGED)
+
+    result = sandbox.run("down")
+    assert result.returncode == 0, result.stderr
+    for name, pid in pids.items():
+        assert not pid_alive(pid), name
+        assert group_members(pid) == [], name
+    for name, port in ports.items():
+        assert not port_open("127.0.0.1", port), name
+    code, status = sandbox.status()
+    assert code == 1 and status["running"] is False
+    # Data stays: the database still exists and the journals are still on disk.
+    assert (sandbox.state_dir / "wal" / "storage").is_dir()
+    assert any((sandbox.state_dir / "wal" / "storage").iterdir())
