@@ -1,0 +1,1 @@
+"""chat-llm: disposal Q&A sessions, grounded in the recycle-info guides."""

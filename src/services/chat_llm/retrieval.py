@@ -1,0 +1,119 @@
+"""Find the guides a question is about, and answer from them alone when no model is configured.
+
+Pure: reads only the packaged recycle-info data set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.recycle_info.catalog import Item, load_catalog
+from services.recycle_info.search import search_items
+
+MAX_ITEMS = 3
+MAX_FAQ = 2
+_WORD = re.compile(r"[0-9A-Za-z가-힣]+")
+# Korean particles that glue onto nouns ("페트병은", "캔을"); stripped so the noun can match.
+_PARTICLES = ("으로", "에서", "이랑", "은", "는", "이", "가", "을", "를", "도", "로", "와", "과", "의", "랑")
+_STOP = frozenset(
+    {"어떻게", "버려요", "버리나요", "버려야", "하나요", "돼요", "되나요", "어디에", "뭐예요", "분리배출"}
+)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    items: list[Item]
+    faq: list[dict]
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def _terms(question: str) -> list[str]:
+    terms = []
+    for word in _WORD.findall(question):
+        for particle in _PARTICLES:
+            if word.endswith(particle) and len(word) > len(particle) + 1:
+                word = word[: -len(particle)]
+                break
+        if len(word) >= 2 and word not in _STOP:
+            terms.append(word.lower())
+    return terms
+
+
+def retrieve(question: str) -> Retrieved:
+    """Items named in the question (longest names first), else items matching its words; and FAQ
+    entries sharing words with it."""
+    catalog = load_catalog()
+    compact_q = _compact(question)
+    named: list[tuple[int, Item]] = []
+    for item in catalog.items.values():
+        names = [item.name, *item.aliases]
+        best = max((len(_compact(n)) for n in names if _compact(n) and _compact(n) in compact_q), default=0)
+        if best:
+            named.append((best, item))
+    named.sort(key=lambda t: -t[0])
+    items = [item for _, item in named]
+    if not items:
+        for term in _terms(question):
+            for item in search_items(catalog.items.values(), term):
+                if item not in items:
+                    items.append(item)
+    terms = _terms(question)
+    scored_faq = []
+    for entry in catalog.faq:
+        text = _compact(entry["question"])
+        score = sum(1 for t in terms if t in text)
+        if score:
+            scored_faq.append((score, entry))
+    scored_faq.sort(key=lambda t: -t[0])
+    return Retrieved(items=items[:MAX_ITEMS], faq=[e for _, e in scored_faq[:MAX_FAQ]])
+
+
+def sources_of(found: Retrieved) -> list[dict]:
+    catalog = load_catalog()
+    out = [
+        {
+            "type": "item",
+            "id": item.id,
+            "title": item.name,
+            "category": item.category,
+            "category_name": catalog.categories[item.category].name_ko,
+        }
+        for item in found.items
+    ]
+    out += [
+        {"type": "faq", "id": e["id"], "title": e["question"], "category": None, "category_name": None}
+        for e in found.faq
+    ]
+    return out
+
+
+def guide_text(found: Retrieved) -> str:
+    """The retrieved guides as plain text: quoted verbatim in retrieval answers, and the grounding
+    context given to a model."""
+    catalog = load_catalog()
+    parts = []
+    for item in found.items:
+        cat = catalog.categories[item.category]
+        lines = [f"[{item.name}] → {cat.name_ko} ({'재활용 가능' if item.recyclable else '재활용 불가'})"]
+        lines += [f"- {step}" for step in item.how]
+        lines += [f"- 주의: {dont}" for dont in item.dont]
+        parts.append("\n".join(lines))
+    for entry in found.faq:
+        parts.append(f"[FAQ] {entry['question']}\n- {entry['answer']}")
+    return "\n\n".join(parts)
+
+
+NO_MATCH_ANSWER = (
+    "질문하신 품목을 분리배출 가이드에서 찾지 못했습니다. 품목 이름(예: '페트병', '우유팩', '치킨 뼈')을 "
+    "넣어 다시 물어보시거나 /api/v1/recycle-info/search 로 검색해 보세요."
+)
+
+
+def retrieval_answer(found: Retrieved) -> str:
+    if not found.items and not found.faq:
+        return NO_MATCH_ANSWER
+    return "분리배출 가이드에서 찾은 내용입니다.\n\n" + guide_text(found)
