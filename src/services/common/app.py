@@ -54,6 +54,7 @@ def create_service_app(
     needs: Sequence[str] = ("postgres", "redis"),
     settings: Settings | None = None,
     on_startup: Sequence[StartupHook] = (),
+    on_shutdown: Sequence[StartupHook] = (),
     title: str | None = None,
     description: str | None = None,
 ) -> FastAPI:
@@ -79,6 +80,9 @@ def create_service_app(
         try:
             yield
         finally:
+            for hook in on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook(app)
             for task in background:
                 task.cancel()
             for task in background:

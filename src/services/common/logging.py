@@ -13,13 +13,16 @@ from typing import Any
 SENSITIVE_KEYS = re.compile(r"(authorization|password|passwd|secret|token|api_key|apikey|cookie)", re.I)
 URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+):(?P<pw>[^@\s]+)@", re.I)
 BEARER = re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+# Presigned URLs are bearer credentials until they expire.
+PRESIGNED = re.compile(r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature)=)[^&\s\"]+", re.I)
 
 # Attributes every LogRecord has; anything else came from ``extra=``.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def redact_text(text: str) -> str:
-    return BEARER.sub(r"\1***", URL_PASSWORD.sub(r"\g<scheme>:***@", text))
+    text = URL_PASSWORD.sub(r"\g<scheme>:***@", text)
+    return PRESIGNED.sub(r"\1***", BEARER.sub(r"\1***", text))
 
 
 def redact(value: Any, key: str | None = None) -> Any:

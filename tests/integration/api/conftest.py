@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.conftest import create_vhost, delete_vhost, free_port
 from tests.integration.api.live_server import serve, wait_ready
 
 from services.common.security import issue_token
@@ -59,5 +60,63 @@ def userinfo_url(api_settings: Settings) -> Iterator[str]:
     from services.userinfo.app import create_app
 
     with serve(create_app(api_settings)) as base:
+        wait_ready(base)
+        yield base
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A local S3 endpoint (moto server mode) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def waste_vhost() -> Iterator[str]:
+    """The waste tests read q.storage directly, so they get a vhost no worker consumes from."""
+    vhost = create_vhost("ecoeco-test-waste")
+    try:
+        yield vhost
+    finally:
+        delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def waste_settings(api_settings: Settings, moto_endpoint: str, waste_vhost: str) -> Settings:
+    import boto3
+
+    settings = api_settings.model_copy(
+        update={
+            "s3_endpoint_url": moto_endpoint,
+            "s3_bucket": f"ecoeco-test-{uuid.uuid4().hex[:8]}",
+            "broker_url": f"amqp://guest:guest@127.0.0.1:5672/{waste_vhost}",
+            "max_upload_bytes": 200_000,  # small, so the oversize cases stay cheap
+        }
+    )
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name=settings.aws_region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(
+        Bucket=settings.s3_bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region}
+    )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def waste_url(waste_settings: Settings) -> Iterator[str]:
+    from services.waste.app import create_app
+
+    with serve(create_app(waste_settings)) as base:
         wait_ready(base)
         yield base
