@@ -1,0 +1,54 @@
+"""schemathesis against chat-llm's OpenAPI, signed in as one throw-away user (retrieval mode):
+no input gives a 5xx, and 2xx bodies match the schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from tests.integration.api.conftest import bearer, mint_access_token
+from tests.integration.api.live_server import serve, wait_ready
+
+from services.common.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+USER_ID = f"schemathesis-{uuid.uuid4()}"
+
+
+@pytest.fixture(scope="module")
+def chat_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
+    from services.chat_llm.app import create_app
+
+    with serve(create_app(api_settings.model_copy(update={"openai_base_url": None}))) as base:
+        wait_ready(base)
+        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+    client = redis.Redis.from_url(api_settings.redis_url, decode_responses=True)
+    try:
+        for sid in client.zrange(f"ecoeco:chat:user:{USER_ID}:sessions", 0, -1):
+            client.delete(f"ecoeco:chat:session:{sid}", f"ecoeco:chat:messages:{sid}")
+        client.delete(f"ecoeco:chat:user:{USER_ID}:sessions")
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def auth_headers(api_settings: Settings) -> dict[str, str]:
+    return bearer(mint_access_token(api_settings, USER_ID))
+
+
+schema = schemathesis.pytest.from_fixture("chat_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_and_bodies_match_schema(
+    case: schemathesis.Case, auth_headers: dict[str, str]
+) -> None:
+    case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
