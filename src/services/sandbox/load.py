@@ -8,7 +8,9 @@ Operations (one "kind" each, taken in turn):
 - upload: start an analysis and PUT a generated PNG/JPEG to the presigned S3 URL, then
   ``upload-complete``; every other upload uses the direct multipart endpoint instead.
 - chat: open a chat session (or reuse one) and ask a disposal question.
-- read: recycle-info reads (items, search, categories, FAQ) and nearby recycling bins.
+- read: recycle-info reads (items, search, categories, FAQ), nearby recycling bins, the user's profile.
+
+One load user is registered per run.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ class Traffic:
                 "POST /api/v1/waste/analyses",
                 "POST",
                 base,
-                json={"content_type": content_type, "filename": filename},
+                json={"content_type": content_type, "size_bytes": len(data)},
                 headers=self._auth,
             )
             if r is None:
@@ -174,7 +176,7 @@ class Traffic:
                 "PUT",
                 upload_url,
                 content=data,
-                headers={"Content-Type": content_type},
+                headers=created.get("upload_headers") or {"Content-Type": content_type},
             )
             if put is None:
                 return
@@ -209,7 +211,7 @@ class Traffic:
             )
             if r is None:
                 return
-            self.sessions.append(r.json()["session_id"])
+            self.sessions.append(r.json()["id"])
         session = self.rng.choice(self.sessions)
         await self.call(
             client,
@@ -217,13 +219,13 @@ class Traffic:
             "POST /api/v1/chat/sessions/{id}/messages",
             "POST",
             f"{base}/{session}/messages",
-            json={"message": self.rng.choice(QUESTIONS)},
+            json={"content": self.rng.choice(QUESTIONS)},
             headers=self._auth,
         )
 
     async def read(self, client: httpx.AsyncClient) -> None:
         ri = self._url("recycle-info", "/api/v1/recycle-info")
-        choice = self.rng.randrange(5)
+        choice = self.rng.randrange(6 if self.token else 5)
         if choice == 0:
             await self.call(
                 client,
@@ -246,7 +248,7 @@ class Traffic:
             await self.call(client, "read", "GET /api/v1/recycle-info/categories", "GET", f"{ri}/categories")
         elif choice == 3:
             await self.call(client, "read", "GET /api/v1/recycle-info/faq", "GET", f"{ri}/faq")
-        else:
+        elif choice == 4:
             lat, lon = self.rng.choice(POINTS)
             await self.call(
                 client,
@@ -256,6 +258,9 @@ class Traffic:
                 self._url("location", "/api/v1/locations/bins"),
                 params={"lat": lat, "lon": lon, "radius": self.rng.choice((500, 1000, 3000))},
             )
+        else:
+            url = self._url("userinfo", "/api/v1/users/me")
+            await self.call(client, "read", "GET /api/v1/users/me", "GET", url, headers=self._auth)
 
     async def sample_jobs(self, client: httpx.AsyncClient) -> None:
         base = self._url("waste", "/api/v1/waste/analyses")
@@ -300,8 +305,7 @@ async def drive(
     ops = {"upload": traffic.upload, "chat": traffic.chat, "read": traffic.read}
     limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
     async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
-        if "upload" in kinds or "chat" in kinds:
-            await traffic.register(client)
+        await traffic.register(client)
         in_flight: set[asyncio.Task[None]] = set()
         loop = asyncio.get_running_loop()
         start = loop.time()

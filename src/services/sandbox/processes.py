@@ -77,7 +77,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Can a server listen on ``port``? (SO_REUSEADDR like the servers themselves, so the
+    TIME_WAIT connections a killed server leaves behind do not count as "taken".)"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
