@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
 from typing import Any
 
 import redis
@@ -31,9 +30,14 @@ def phash_cache_key(phash: str) -> str:
     return f"ecoeco:ai:phash:{phash}"
 
 
-@lru_cache(maxsize=1)
+_backends: dict[int, VisionBackend] = {}
+
+
 def _backend(settings: Settings) -> VisionBackend:
-    return make_backend(settings)
+    backend = _backends.get(id(settings))
+    if backend is None:
+        backend = _backends[id(settings)] = make_backend(settings)
+    return backend
 
 
 def disposal_guide(category: str, item: str | None) -> dict[str, Any] | None:

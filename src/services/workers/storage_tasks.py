@@ -6,7 +6,6 @@ re-run overwrites the same objects and hands the same task id to the AI worker.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,9 +28,15 @@ def thumb_key(job_id: str) -> str:
     return f"images/{job_id}/thumb.jpg"
 
 
-@lru_cache(maxsize=1)
+_clients: dict[int, Any] = {}
+
+
 def _s3(settings: Settings) -> Any:
-    return s3_client(settings)
+    """One boto3 client per settings object (boto3 clients are thread-safe; creating one is slow)."""
+    client = _clients.get(id(settings))
+    if client is None:
+        client = _clients[id(settings)] = s3_client(settings)
+    return client
 
 
 def _read_upload(s3: Any, bucket: str, object_key: str, job_id: str, max_bytes: int) -> bytes:

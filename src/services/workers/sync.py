@@ -200,6 +200,11 @@ class Syncer:
     def start(self) -> None:
         if self._thread is not None:
             return
+        try:  # create the table now so readers find it; if PostgreSQL is down, the first sync retries
+            migrate(self.database_url)
+            self._migrated = True
+        except (psycopg.Error, OSError) as exc:
+            log.warning("tasks schema migration deferred: %s", _describe(exc))
         self._thread = threading.Thread(
             target=self._loop, name=f"wal-syncer-{self.journal.worker}", daemon=True
         )
