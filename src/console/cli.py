@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     status = sub.add_parser("status", parents=[common], help="poll every source once and print the snapshot")
     status.add_argument("--json", action="store_true", help="the Snapshot as JSON (docs/snapshot.md)")
-    status.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for all sources")
+    status.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for all sources")
     info = sub.add_parser(
         "info", parents=[common], help="config path, active profile, origin of each setting"
     )

@@ -13,6 +13,9 @@ from console.sources.cluster_common import carry_node_metrics, node_from_topolog
 from console.topology import load_topology
 
 MAX_EVENTS = 50
+# The first poll imports the client's ~700 model modules (seconds on a busy 2-core host), so the
+# whole-poll budget is larger than any single request's timeout.
+COLD_START_TIMEOUT_S = 15.0
 
 
 @dataclass
@@ -210,9 +213,11 @@ class KubeClusterSource:
         kubeconfig: str | None = None,
         context: str | None = None,
         interval_s: float = 5.0,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        timeout_s: float = COLD_START_TIMEOUT_S,
+        request_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.kubeconfig = kubeconfig
+        self.request_timeout_s = request_timeout_s
         self.context = context
         self.interval_s = interval_s
         self.timeout_s = timeout_s
@@ -239,8 +244,8 @@ class KubeClusterSource:
 
         api = self._client()
         core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-        # (connect, read) timeouts; the collector abandons the poll at timeout_s anyway.
-        t = (min(3.0, self.timeout_s), self.timeout_s)
+        # (connect, read) per request; the collector abandons the whole poll at timeout_s.
+        t = (min(3.0, self.request_timeout_s), self.request_timeout_s)
         try:
             nodes = core.list_node(_request_timeout=t).items
             pods = core.list_pod_for_all_namespaces(_request_timeout=t).items

@@ -86,7 +86,7 @@ def test_unreachable_api_and_bad_kubeconfig_are_source_errors(tmp_path: Path) ->
         kubeconfig = tmp_path / "kubeconfig"
         kubeconfig.write_text(yaml.safe_dump(gone.kubeconfig_dict()))
     with pytest.raises(Exception, match="(?i)connection refused|max retries"):
-        KubeClusterSource(str(kubeconfig), "ecoeco-double", timeout_s=2).poll()
+        KubeClusterSource(str(kubeconfig), "ecoeco-double", request_timeout_s=2).poll()
     with pytest.raises(SourceError, match="kubeconfig"):
         KubeClusterSource(str(tmp_path / "absent"), None).poll()
     with pytest.raises(SourceError, match="kubeconfig"):
