@@ -14,7 +14,7 @@ import contextlib
 import signal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message import Message
 from textual.theme import Theme
 
@@ -164,9 +164,9 @@ class EcoApp(App[int]):
     def on_source_updated(self, message: SourceUpdated) -> None:
         if not self._flush_pending:
             self._flush_pending = True
-            self.set_timer(COALESCE_S, self._flush)
+            self.set_timer(COALESCE_S, self._take_snapshot)
 
-    def _flush(self) -> None:
+    def _take_snapshot(self) -> None:
         self._flush_pending = False
         if self.collector is None:
             return
@@ -175,7 +175,10 @@ class EcoApp(App[int]):
         self._render_visible()
 
     def _render_visible(self) -> None:
-        screen = self.screen
+        try:
+            screen = self.screen
+        except ScreenStackError:  # shutting down: nothing left to draw on
+            return
         if isinstance(screen, AreaScreen):  # a modal on top means: draw nothing now
             self.renders += 1
             screen.refresh_from_app()

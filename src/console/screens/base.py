@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -52,7 +53,11 @@ class AreaScreen(Screen):
 
     def refresh_from_app(self, *, force: bool = False) -> None:
         eco = self.eco
-        self.query_one(EnvBar).render_bar(
+        try:
+            bar = self.query_one(EnvBar)
+        except NoMatches:  # not composed yet, or being torn down at exit
+            return
+        bar.render_bar(
             environment=eco.environment,
             profile=eco.profile_name,
             read_only=eco.read_only,

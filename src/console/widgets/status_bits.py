@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -26,6 +27,11 @@ class QuietStatic(Static):
     @property
     def markup_text(self) -> str:
         return self._markup
+
+    @property
+    def plain_text(self) -> str:
+        """What the operator reads (markup removed)."""
+        return Content.from_markup(self._markup).plain
 
 
 class EnvBar(QuietStatic):

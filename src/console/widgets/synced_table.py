@@ -32,15 +32,13 @@ class SyncedTable(DataTable):
 
     def __init__(self, columns: Sequence[str], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
-        self._column_labels = list(columns)
-        self._column_keys: list[str] = []
+        self._column_keys = [f"c{i}" for i in range(len(columns))]
+        for key, label in zip(self._column_keys, columns, strict=True):
+            self.add_column(label, key=key)
         self._all_rows: dict[str, list[Cell]] = {}
         self._shown: dict[str, list[Cell]] = {}
         self.filter_text = ""
         self.cell_writes = 0  # counted so tests and benches can see cell-by-cell updates happen
-
-    def on_mount(self) -> None:
-        self._column_keys = [str(k) for k in self.add_columns(*self._column_labels)]
 
     def _matches(self, cells: Sequence[Cell]) -> bool:
         if not self.filter_text:
@@ -50,8 +48,6 @@ class SyncedTable(DataTable):
 
     def sync(self, rows: Sequence[Row]) -> None:
         """Make the table show ``rows`` (filtered), touching only what changed."""
-        if not self._column_keys:
-            self._column_keys = [str(k) for k in self.add_columns(*self._column_labels)]
         self._all_rows = {key: list(cells) for key, cells in rows}
         wanted = {key: cells for key, cells in self._all_rows.items() if self._matches(cells)}
         for key in [k for k in self._shown if k not in wanted]:
