@@ -1,0 +1,66 @@
+"""docs/snapshot.md is generated from ``Snapshot.model_json_schema()``; this test fails when it is stale.
+
+Regenerate: ``uv run python tests/unit/console/test_snapshot_doc.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from console.snapshot import SCHEMA_VERSION, Snapshot
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "snapshot.md"
+
+INTRO = f"""# The console snapshot (schema version {SCHEMA_VERSION})
+
+`console.snapshot.Snapshot` is the one data model of `ecoeco-console`: every screen renders it,
+`ecoeco-console status --json` prints it, and triage reads it (also offline, from a saved file).
+Each source fills its own part; `sources` says per source whether that part is fresh.
+
+| Part | Filled by | What it holds |
+|---|---|---|
+| `profile`, `environment`, `read_only` | the collector | which profile and environment the data is from |
+| `taken_at` | the collector | epoch seconds when this copy was taken |
+| `sources` | the collector | per source: `ok`, last `error` (one line, secrets masked), `updated_at` (last good poll), `last_attempt_at`, `interval_s`, `paused`. The age of a part is `taken_at - updated_at`; a failing source keeps its last good data |
+| `cluster` | `cluster` source | `kind` `kubernetes` (official client, kubeconfig context) or `local` (the sandbox's processes as pods of kind `Process`); the 13 topology `nodes` (status `Ready`/`NotReady`/`Unknown`/`Missing` = in the topology but not in the cluster), labels, taints, providerID, capacity/allocatable, CPU/memory % and history, `pods` per node (phase, restarts, waiting reason such as `CrashLoopBackOff`); `workloads` (Deployments/StatefulSets or sandbox processes); recent Warning `events` (e.g. `FailedScheduling`); `unscheduled` Pending pods |
+| `queues` | `queues` source | per named queue (`q.storage`, `q.ai`, `q.dlq`): ready, unacked, consumers, publish/deliver/ack rates, depth history; `via` `management` (HTTP API) or `amqp` (pika passive declare fallback: no unacked or rates); `exists=false` when the queue is missing |
+| `wal` | `wal` source | per worker journal: unsynced rows, oldest unsynced age, last successful sync, sync errors, file size, rows by state, unsynced history; `via` lists `prometheus` (worker metrics) and/or `control` (the `wal_stats` Celery command; fresher, wins) |
+| `metrics` | `metrics` source | per service request rate, 5xx ratio, p95 latency and their history over `window_s` at `step_s`; `node_exporter` tells whether node CPU/memory came from node-exporter |
+| `services` | `services` source | per API: `/health` (`live`), `/ready` (`ready`, status code, latency, per-dependency `ok`/`detail`), and an `error` when it does not answer |
+| `alerts` | `alerts` source | Prometheus alerts (pending and firing), severity, summary, labels, since when |
+
+`ecoeco-console status --json` exits 1 when any entry of `sources` has `ok: false`, so scripts can
+rely on the exit code; the JSON is printed either way.
+
+## JSON schema
+
+Generated from `Snapshot.model_json_schema()` by `tests/unit/console/test_snapshot_doc.py`
+(the test fails when this page is out of date).
+
+"""
+
+
+def render() -> str:
+    schema = json.dumps(Snapshot.model_json_schema(), indent=2, sort_keys=True)
+    return f"{INTRO}```json\n{schema}\n```\n"
+
+
+def test_snapshot_doc_is_current() -> None:
+    assert DOC.exists(), "run: uv run python tests/unit/console/test_snapshot_doc.py"
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "stale: uv run python tests/unit/console/test_snapshot_doc.py"
+    )
+
+
+def test_the_schema_validates_a_real_snapshot() -> None:
+    import jsonschema
+
+    snap = Snapshot(profile="prod", environment="prod")
+    jsonschema.validate(json.loads(snap.model_dump_json()), Snapshot.model_json_schema())
+
+
+if __name__ == "__main__":
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(render(), encoding="utf-8")
+    print(f"wrote {DOC}")
