@@ -15,10 +15,14 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+MAX_LOG_BYTES = 20 * 1024 * 1024
+
 
 def start_detached(cmd: Sequence[str], *, log_path: Path, env: Mapping[str, str], cwd: Path) -> int:
     """Start ``cmd`` in a new session (its own process group), output appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    if log_path.exists() and log_path.stat().st_size > MAX_LOG_BYTES:
+        os.replace(log_path, log_path.with_name(log_path.name + ".1"))  # keep one previous log
     with log_path.open("ab") as log:
         log.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S%z')} starting {' '.join(cmd)}\n".encode())
         log.flush()
