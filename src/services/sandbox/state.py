@@ -96,6 +96,9 @@ def read_status(settings: SandboxSettings | None = None) -> dict[str, Any]:
             }
             if entry.get("skipped"):
                 row["skipped"] = entry["skipped"]
+            # Beyond the contract, for the console's process view: where to read its log, since when.
+            row["log"] = entry.get("log")
+            row["started_at"] = entry.get("started_at") if alive else None
         row["node"] = node_for(name)
         components.append(row)
 

@@ -154,6 +154,24 @@ def test_up_restarts_only_the_dead_component_on_its_port(sandbox: Sandbox) -> No
     assert httpx.get(f"{after['location']['url']}/health", timeout=5).status_code == 200
 
 
+def test_up_recreates_bucket_and_distribution_when_moto_restarts(sandbox: Sandbox) -> None:
+    before = sandbox.state()["components"]
+    moto = before["aws"]
+    os.killpg(moto["pid"], signal.SIGKILL)
+    assert eventually(lambda: not pid_alive(moto["pid"], moto["start_time"]), timeout=10)
+
+    again = sandbox.run("up")
+    assert again.returncode == 0, again.stderr
+    assert "started: aws" in again.stdout
+    after = sandbox.state()["components"]
+    # Same port, so the services keep their S3 endpoint and are left alone.
+    assert after["aws"]["port"] == moto["port"]
+    assert {n: after[n]["pid"] for n in API_SERVICES} == {n: before[n]["pid"] for n in API_SERVICES}
+    _, status = sandbox.status()
+    assert status["running"] is True
+    test_the_aws_endpoint_has_the_bucket_with_cors_and_the_distribution(sandbox)
+
+
 def _storage_publishes(vhost: str) -> int:
     r = httpx.get(
         f"{RABBIT_MGMT}/api/queues/{quote(vhost, safe='')}/q.storage", auth=("guest", "guest"), timeout=5
