@@ -58,7 +58,9 @@ class LocalClusterSource:
         if not status.get("running") and not any(c.get("pid") for c in managed):
             raise SourceError("sandbox is not running (start it with: ecoeco-sandbox up)")
         samples = {
-            c["pid"]: self._sampler.sample(c["pid"]) for c in components if c.get("pid") and c.get("alive")
+            c["pid"]: self._sampler.sample(c["pid"])
+            for c in components
+            if c.get("pid") and c.get("alive") and c.get("node")
         }
         return LocalClusterData(status=status, samples=samples)
 
@@ -67,7 +69,8 @@ class LocalClusterSource:
         topo = load_topology()
         by_node: dict[str, list[dict[str, Any]]] = {}
         for comp in data.status.get("components") or []:
-            if comp.get("node"):
+            # A component the sandbox skipped (e.g. Prometheus not installed) runs nowhere.
+            if comp.get("node") and not comp.get("skipped"):
                 by_node.setdefault(comp["node"], []).append(comp)
 
         nodes: list[NodeInfo] = []
@@ -79,7 +82,7 @@ class LocalClusterSource:
             comps = by_node.get(tnode.name, [])
             processes = [c for c in comps if c.get("pid") or c.get("kind") in ("api", "worker", "infra")]
             externals = [c for c in comps if c.get("kind") == "external"]
-            cpu_total, rss_total, sampled = 0.0, 0, False
+            cpu_total, rss_total, sampled, cpu_known = 0.0, 0, False, False
             for comp in processes:
                 sample = data.samples.get(comp.get("pid")) if comp.get("pid") else None
                 alive = bool(comp.get("alive"))
@@ -92,7 +95,7 @@ class LocalClusterSource:
                         phase="Running" if alive else "Failed",
                         ready=alive,
                         waiting_reason=None if alive else "ProcessExited",
-                        message=None if alive else f"pid {comp.get('pid')} not running or port closed",
+                        message=None if alive else "process not running or its port is closed",
                         owner=comp["name"],
                         cpu_percent=sample.cpu_percent if sample else None,
                         mem_bytes=sample.rss_bytes if sample else None,
@@ -105,11 +108,12 @@ class LocalClusterSource:
                 )
                 if sample:
                     sampled = True
+                    cpu_known = cpu_known or sample.cpu_percent is not None
                     cpu_total += sample.cpu_percent or 0.0
                     rss_total += sample.rss_bytes
             if processes:
                 node.status = "Ready" if any(c.get("alive") for c in processes) else "NotReady"
-                if sampled:
+                if cpu_known:  # CPU% needs two samples of the same process
                     node.cpu_percent = cpu_total / self._ncpu
                 if sampled and self._mem_total:
                     node.mem_percent = 100.0 * rss_total / self._mem_total

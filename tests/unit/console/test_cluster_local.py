@@ -1,0 +1,70 @@
+"""The local cluster variant maps the sandbox's status onto the 13 topology nodes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from console.snapshot import Snapshot
+from console.sources.base import SourceError
+from console.sources.cluster_local import LocalClusterSource
+
+
+def _status() -> dict:
+    """The ``read_status()`` contract shape: auth is this very process (so CPU/RSS are real)."""
+    return {
+        "running": False,
+        "state_dir": "/tmp/x",
+        "components": [
+            {"name": "auth", "kind": "api", "url": "http://127.0.0.1:41234", "pid": os.getpid(), "alive": True,
+             "node": "k8s-api-auth"},
+            {"name": "storage", "kind": "worker", "url": "http://127.0.0.1:41300/metrics", "pid": None,
+             "alive": False, "node": "k8s-worker-storage"},
+            {"name": "prometheus", "kind": "infra", "url": None, "pid": None, "alive": False,
+             "node": "k8s-monitoring", "skipped": "prometheus not installed"},
+            {"name": "aws", "kind": "infra", "url": "http://127.0.0.1:41500", "pid": os.getpid(), "alive": True,
+             "node": None},
+            {"name": "postgresql", "kind": "external", "url": "postgresql://postgres@127.0.0.1:5432/ecoeco",
+             "pid": None, "alive": True, "node": "k8s-postgresql"},
+            {"name": "redis", "kind": "external", "url": "redis://127.0.0.1:6379/0", "pid": None, "alive": False,
+             "node": "k8s-redis"},
+        ],
+        "aws": None,
+    }  # fmt: skip
+
+
+def test_processes_become_pods_on_their_nodes() -> None:
+    source = LocalClusterSource(status_reader=_status)
+    snap = Snapshot()
+    source.apply(snap, source.poll())
+    sum(i * i for i in range(200_000))  # some CPU between the two samples
+    source.apply(snap, source.poll())
+    nodes = {n.name: n for n in snap.cluster.nodes}
+    assert snap.cluster.kind == "local" and len(nodes) == 13
+
+    auth = nodes["k8s-api-auth"]
+    assert auth.status == "Ready"
+    [pod] = auth.pods
+    assert (pod.name, pod.kind, pod.phase, pod.ready) == ("auth", "Process", "Running", True)
+    assert pod.mem_bytes and pod.mem_bytes > 10_000_000 and pod.cpu_percent is not None
+    assert auth.cpu_percent is not None and len(auth.cpu_history) == 1 and auth.mem_percent > 0
+
+    storage = nodes["k8s-worker-storage"]
+    assert storage.status == "NotReady" and storage.pods[0].phase == "Failed"
+    assert storage.pods[0].waiting_reason == "ProcessExited"
+
+    assert nodes["k8s-postgresql"].status == "Ready" and not nodes["k8s-postgresql"].pods
+    assert nodes["k8s-redis"].status == "NotReady"
+    assert nodes["k8s-monitoring"].status == "Unknown" and not nodes["k8s-monitoring"].pods  # skipped
+    assert nodes["k8s-master"].status == "Unknown" and nodes["k8s-api-waste"].status == "Unknown"
+    assert {(w.name, w.ready) for w in snap.cluster.workloads} == {("auth", 1), ("storage", 0)}
+
+
+def test_a_sandbox_that_is_not_running_is_a_source_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOECO_SANDBOX_DIR", str(tmp_path))  # an empty state dir: nothing was ever started
+    with pytest.raises(SourceError, match="sandbox is not running"):
+        LocalClusterSource().poll()
