@@ -70,6 +70,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"started: {', '.join(report.started)}")
     if report.kept and report.started:
         print(f"already running: {', '.join(report.kept)}")
+    for name in report.reloaded:
+        print(f"{name}: configuration reloaded")
     if report.profile_path:
         print(f"console profile 'sandbox' written to {report.profile_path}")
     if not report.changed:
@@ -153,7 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ def scrape_config(
         "scrape_configs": [
             {
                 "job_name": "ecoeco-api",
+                # The services label their own metrics with `service` (and workers with `worker`): keep
+                # theirs rather than renaming it to exported_service; the values are the same.
+                "honor_labels": True,
                 "static_configs": [
                     {"targets": [f"127.0.0.1:{port}"], "labels": {"service": name}}
                     for name, port in api_ports.items()
@@ -38,6 +41,7 @@ def scrape_config(
             },
             {
                 "job_name": "ecoeco-worker",
+                "honor_labels": True,
                 "static_configs": [
                     {"targets": [f"127.0.0.1:{port}"], "labels": {"worker": name}}
                     for name, port in worker_ports.items()
@@ -110,7 +114,7 @@ def alert_rules(wal_sync_interval_s: float) -> dict[str, Any]:
                     ),
                     alert(
                         "EcoecoWorkerTaskFailureRateHigh",
-                        'sum by (worker) (rate(ecoeco_worker_tasks_total{outcome!~"succeeded|success|ok"}[5m])) '
+                        'sum by (worker) (rate(ecoeco_worker_tasks_total{outcome=~"failed|dead"}[5m])) '
                         "/ sum by (worker) (rate(ecoeco_worker_tasks_total[5m])) > 0.1",
                         "5m",
                         "warning",

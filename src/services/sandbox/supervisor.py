@@ -52,10 +52,11 @@ class UpReport:
     warnings: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     profile_path: Path | None = None
+    reloaded: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.started or self.created or self.profile_path)
+        return bool(self.started or self.created or self.profile_path or self.reloaded)
 
 
 @contextmanager
@@ -261,6 +262,7 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
                 report.started.append("prometheus")
             elif changed:
                 os.kill(comps["prometheus"]["pid"], signal.SIGHUP)  # Prometheus reloads its config on HUP
+                report.reloaded.append("prometheus")
 
         save_state(directory, state)
         wait_healthy(to_start, settings, directory, state)
