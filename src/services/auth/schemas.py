@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$"
+# No control characters (PostgreSQL text cannot hold NUL) and no whitespace.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,190}\.[^@\s.\x00-\x1f\x7f]{2,63}$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Provider = Literal["kakao", "google", "naver"]
 
 
@@ -18,7 +20,7 @@ class Credentials(BaseModel):
 
 
 class Registration(Credentials):
-    display_name: str | None = Field(default=None, min_length=1, max_length=50)
+    display_name: str | None = Field(default=None, min_length=1, max_length=50, pattern=PRINTABLE)
 
 
 class RefreshRequest(BaseModel):

@@ -14,7 +14,9 @@ SENSITIVE_KEYS = re.compile(r"(authorization|password|passwd|secret|token|api_ke
 URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+):(?P<pw>[^@\s]+)@", re.I)
 BEARER = re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
 # Presigned URLs are bearer credentials until they expire.
-PRESIGNED = re.compile(r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature)=)[^&\s\"]+", re.I)
+PRESIGNED = re.compile(
+    r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature)=)[^&\s\"]+", re.I
+)
 
 # Attributes every LogRecord has; anything else came from ``extra=``.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

@@ -32,7 +32,9 @@ async def totals(conn: psycopg.AsyncConnection, user_id: str) -> tuple[int, int]
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-async def history(conn: psycopg.AsyncConnection, user_id: str, limit: int, offset: int) -> tuple[list[Activity], int]:
+async def history(
+    conn: psycopg.AsyncConnection, user_id: str, limit: int, offset: int
+) -> tuple[list[Activity], int]:
     if not await _table_exists(conn):
         return [], 0
     async with conn.cursor(row_factory=dict_row) as cur:

@@ -53,7 +53,9 @@ async def _load(conn: psycopg.AsyncConnection, principal: Principal) -> dict[str
             "INSERT INTO userinfo.profiles (user_id, nickname) VALUES (%s, %s) ON CONFLICT (user_id) DO NOTHING",
             (principal.user_id, nickname),
         )
-        await cur.execute(f"SELECT {_COLUMNS} FROM userinfo.profiles WHERE user_id = %s", (principal.user_id,))
+        await cur.execute(
+            f"SELECT {_COLUMNS} FROM userinfo.profiles WHERE user_id = %s", (principal.user_id,)
+        )
         row = await cur.fetchone()
     assert row is not None
     if row["deleted_at"] is not None:

@@ -37,7 +37,7 @@ class Profile(BaseModel):
 
 class ProfilePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    nickname: str | None = Field(default=None, min_length=1, max_length=30)
+    nickname: str | None = Field(default=None, min_length=1, max_length=30, pattern=r"^[^\x00-\x1f\x7f]*$")
     avatar_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
     language: Language | None = None
     theme: Theme | None = None

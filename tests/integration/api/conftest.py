@@ -8,11 +8,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from tests.conftest import create_vhost, delete_vhost, free_port
 from tests.integration.api.live_server import serve, wait_ready
+from tests.integration.api.oauth_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
 
 from services.common.security import issue_token
-from services.common.settings import Settings
+from services.common.settings import OAuthProvider, Settings
 
 
 @pytest.fixture(scope="session")
@@ -120,3 +122,34 @@ def waste_url(waste_settings: Settings) -> Iterator[str]:
     with serve(create_app(waste_settings)) as base:
         wait_ready(base)
         yield base
+
+
+@pytest.fixture(scope="session")
+def provider() -> LocalProvider:
+    return LocalProvider()
+
+
+@pytest.fixture(scope="session")
+def oauth_auth_url(api_settings: Settings, provider: LocalProvider) -> Iterator[str]:
+    from services.auth.app import create_app
+
+    with (
+        serve(provider.app("kakao")) as kakao,
+        serve(provider.app("naver")) as naver,
+        serve(provider.app("google")) as google,
+    ):
+        providers = {
+            name: OAuthProvider(
+                authorize_url=f"{base}/authorize",
+                token_url=f"{base}/token",
+                userinfo_url=f"{base}/userinfo",
+                client_id=CLIENT_ID,
+                client_secret=SecretStr(CLIENT_SECRET),
+                redirect_uri="http://127.0.0.1/app/callback",
+            )
+            for name, base in (("kakao", kakao), ("naver", naver), ("google", google))
+        }
+        settings = api_settings.model_copy(update={"oauth_providers": providers})
+        with serve(create_app(settings)) as base:
+            wait_ready(base)
+            yield base

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 from pydantic import SecretStr
 from tests.integration.api.conftest import assert_problem, bearer
-from tests.integration.api.live_server import serve, wait_ready
-from tests.integration.api.oauth_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
+from tests.integration.api.oauth_provider import CLIENT_ID, LocalProvider
 
 from services.common.security import issue_token
-from services.common.settings import OAuthProvider, Settings
+from services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -162,33 +160,6 @@ def test_metrics_label_routes_by_template(auth_url: str) -> None:
 # --- OAuth against a local provider -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def provider() -> LocalProvider:
-    return LocalProvider()
-
-
-@pytest.fixture(scope="module")
-def oauth_auth_url(api_settings: Settings, provider: LocalProvider) -> Iterator[str]:
-    from services.auth.app import create_app
-
-    with serve(provider.app("kakao")) as kakao, serve(provider.app("naver")) as naver:
-        providers = {
-            name: OAuthProvider(
-                authorize_url=f"{base}/authorize",
-                token_url=f"{base}/token",
-                userinfo_url=f"{base}/userinfo",
-                client_id=CLIENT_ID,
-                client_secret=SecretStr(CLIENT_SECRET),
-                redirect_uri="http://127.0.0.1/app/callback",
-            )
-            for name, base in (("kakao", kakao), ("naver", naver))
-        }
-        settings = api_settings.model_copy(update={"oauth_providers": providers})
-        with serve(create_app(settings)) as base:
-            wait_ready(base)
-            yield base
-
-
 def authorize(base: str, provider: str) -> str:
     resp = httpx.get(f"{base}/api/v1/auth/oauth/{provider}/authorize")
     assert resp.status_code == 200, resp.text
@@ -241,13 +212,19 @@ def test_oauth_state_is_single_use_and_bound_to_its_provider(
     assert_problem(forged, 400)
 
 
-def test_oauth_bad_code_is_401_and_unconfigured_provider_is_503(oauth_auth_url: str) -> None:
+def test_unconfigured_provider_is_503(auth_url: str) -> None:
+    # auth_url has no client ids configured (the defaults point at the real providers)
+    body = assert_problem(httpx.get(f"{auth_url}/api/v1/auth/oauth/google/authorize"), 503)
+    assert "not configured" in body["detail"]
+
+
+def test_oauth_bad_code_is_401(oauth_auth_url: str) -> None:
     state = authorize(oauth_auth_url, "naver")
     resp = httpx.get(
         f"{oauth_auth_url}/api/v1/auth/oauth/naver/callback", params={"code": "never-issued", "state": state}
     )
     assert_problem(resp, 401)
-    assert_problem(httpx.get(f"{oauth_auth_url}/api/v1/auth/oauth/google/authorize"), 503)
+    assert_problem(httpx.get(f"{oauth_auth_url}/api/v1/auth/oauth/github/authorize"), 422)
     assert_problem(httpx.get(f"{oauth_auth_url}/api/v1/auth/oauth/github/authorize"), 422)
 
 
