@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from services.common.cache import get_redis
 from services.common.errors import ProblemError
 from services.common.security import Principal, require_user
 from services.location import kakao
+from services.location.geocode_cache import cache_key, cached
 from services.location.models import BinList, CentreList, GeocodeList, ReverseGeocode
 from services.location.points import load_points, nearby
 
@@ -20,7 +23,9 @@ Lon = Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude")]
 BinKind = Literal["recycling", "clear_pet", "battery_lamp", "clothing"]
 
 
-def _listing(collection: str, lat: float, lon: float, radius: int, limit: int, **filters: Any) -> dict[str, Any]:
+def _listing(
+    collection: str, lat: float, lon: float, radius: int, limit: int, **filters: Any
+) -> dict[str, Any]:
     doc = load_points()
     points = [p for p in doc[collection] if all(p.get(k) == v for k, v in filters.items() if v is not None)]
     found = nearby(points, lat, lon, radius, limit)
@@ -44,7 +49,6 @@ async def bins(
     kind: BinKind | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-
     return BinList.model_validate(_listing("bins", lat, lon, radius, limit, kind=kind))
 
 
@@ -59,7 +63,6 @@ async def centres(
     radius: Annotated[int, Query(ge=100, le=50_000, description="metres")] = 10_000,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-
     return CentreList.model_validate(_listing("centres", lat, lon, radius, limit))
 
 
@@ -68,15 +71,18 @@ async def centres(
 )
 async def geocode(
     request: Request,
+    response: Response,
     query: Annotated[str, Query(min_length=1, max_length=100)],
     _user: Annotated[Principal, Depends(require_user)],
+    r: Annotated[aioredis.Redis, Depends(get_redis)],
     limit: Annotated[int, Query(ge=1, le=30)] = 10,
 ) -> Any:
-
     text = query.strip()
     if not text:
         raise ProblemError(422, "Unprocessable Content", "The address query is blank.")
-    results = await kakao.geocode(request.app.state.settings, text, limit)
+    settings = request.app.state.settings
+    key = cache_key("geocode", " ".join(text.split()), limit)
+    results = await cached(r, key, response, lambda: kakao.geocode(settings, text, limit))
     return GeocodeList(query=text, provider="kakao", results=results)
 
 
@@ -86,10 +92,17 @@ async def geocode(
     summary="Coordinates → address through the Kakao Local API",
 )
 async def reverse_geocode(
-    request: Request, lat: Lat, lon: Lon, _user: Annotated[Principal, Depends(require_user)]
+    request: Request,
+    response: Response,
+    lat: Lat,
+    lon: Lon,
+    _user: Annotated[Principal, Depends(require_user)],
+    r: Annotated[aioredis.Redis, Depends(get_redis)],
 ) -> Any:
-
-    found = await kakao.reverse_geocode(request.app.state.settings, lat, lon)
+    settings = request.app.state.settings
+    # ~1 m of rounding: nearby taps share a cache entry
+    key = cache_key("reverse", round(lat, 5), round(lon, 5))
+    found = await cached(r, key, response, lambda: kakao.reverse_geocode(settings, lat, lon))
     if found is None:
         raise ProblemError(404, "Not Found", "No address is known at this point.")
     return ReverseGeocode(lat=lat, lon=lon, provider="kakao", **found)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from tests.integration.api.conftest import assert_problem, bearer
@@ -82,13 +83,25 @@ def _location(api_settings: Settings, **extra: object) -> LocationSettings:
     return LocationSettings(**{**fields, **extra})
 
 
+def clear_geocode_cache(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter("ecoeco:location:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture(scope="module")
 def base_url(api_settings: Settings, kakao: tuple[str, FastAPI]) -> Iterator[str]:
     from services.location.app import create_app
 
     settings = _location(api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao[0])
+    clear_geocode_cache(api_settings.redis_url)
     with serve(create_app(settings)) as base:
         yield base
+    clear_geocode_cache(api_settings.redis_url)
 
 
 @pytest.fixture
@@ -159,6 +172,18 @@ def test_geocode_through_kakao(
     )
     empty = client.get(f"{BASE}/geocode", params={"query": "없는주소"}, headers=bearer(user_token[1]))
     assert empty.json()["results"] == []
+
+
+def test_repeated_geocode_is_served_from_the_cache_without_calling_kakao(
+    client: httpx.Client, user_token: tuple[str, str], kakao: tuple[str, FastAPI]
+) -> None:
+    params, headers = {"query": "세종대로 110"}, bearer(user_token[1])
+    first = client.get(f"{BASE}/geocode", params=params, headers=headers)
+    calls = len(kakao[1].state.requests)
+    second = client.get(f"{BASE}/geocode", params=params, headers=headers)
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+    assert second.json() == first.json()
+    assert len(kakao[1].state.requests) == calls
 
 
 def test_reverse_geocode_through_kakao(client: httpx.Client, user_token: tuple[str, str]) -> None:
