@@ -40,6 +40,9 @@ class JournaledTask(Task):
     worker: str = ""  # the one worker whose journal this task writes
     acks_late = True
     reject_on_worker_lost = True
+    # No argument check when publishing: a retry of a message with bad kwargs must be re-published
+    # (and counted by the journal) instead of rejected by Celery before the journal hears of it.
+    typing = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         rt = runtime.current()
