@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.live_server import serve, wait_ready
+from tests.integration.api.test_recycle_info_schema import fuzz_both_modes
 
 from services.common.settings import Settings
 
@@ -23,12 +24,12 @@ USER_ID = f"schemathesis-{uuid.uuid4()}"
 
 
 @pytest.fixture(scope="module")
-def chat_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
+def chat_base(api_settings: Settings) -> Iterator[str]:
     from services.chat_llm.app import create_app
 
     with serve(create_app(api_settings.model_copy(update={"openai_base_url": None}))) as base:
         wait_ready(base)
-        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+        yield base
     client = redis.Redis.from_url(api_settings.redis_url, decode_responses=True)
     try:
         for sid in client.zrange(f"ecoeco:chat:user:{USER_ID}:sessions", 0, -1):
@@ -36,6 +37,11 @@ def chat_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
         client.delete(f"ecoeco:chat:user:{USER_ID}:sessions")
     finally:
         client.close()
+
+
+@pytest.fixture(scope="module")
+def chat_schema(chat_base: str) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{chat_base}/openapi.json")
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +58,11 @@ def test_no_server_error_and_bodies_match_schema(
     case: schemathesis.Case, auth_headers: dict[str, str]
 ) -> None:
     case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_positive_and_negative_inputs_give_no_5xx_and_4xx_are_problem_json(
+    chat_base: str, auth_headers: dict[str, str]
+) -> None:
+    failures, sent = fuzz_both_modes(chat_base, headers=auth_headers)
+    assert sent > 50
+    assert not failures, "\n".join(str(f) for f in failures)

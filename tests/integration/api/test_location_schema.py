@@ -12,7 +12,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.live_server import serve
-from tests.integration.api.test_location_api import FAKE_KEY, _location, fake_kakao_app
+from tests.integration.api.test_location_api import FAKE_KEY, _location, clear_geocode_cache, fake_kakao_app
+from tests.integration.api.test_recycle_info_schema import fuzz_both_modes
 
 from services.common.settings import Settings
 
@@ -20,13 +21,19 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def location_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
+def location_base(api_settings: Settings) -> Iterator[str]:
     from services.location.app import create_app
 
     with serve(fake_kakao_app(FAKE_KEY)) as kakao_base:
         app_settings = _location(api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao_base)
         with serve(create_app(app_settings)) as base:
-            yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+            yield base
+    clear_geocode_cache(api_settings.redis_url)
+
+
+@pytest.fixture(scope="module")
+def location_schema(location_base: str) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{location_base}/openapi.json")
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +50,11 @@ def test_no_server_error_and_bodies_match_schema(
     case: schemathesis.Case, auth_headers: dict[str, str]
 ) -> None:
     case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_positive_and_negative_inputs_give_no_5xx_and_4xx_are_problem_json(
+    location_base: str, auth_headers: dict[str, str]
+) -> None:
+    failures, sent = fuzz_both_modes(location_base, headers=auth_headers)
+    assert sent > 50
+    assert not failures, "\n".join(str(f) for f in failures)

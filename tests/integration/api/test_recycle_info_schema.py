@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.live_server import serve
+from tests.integration.api.schemathesis_support import fuzz_service
 from tests.integration.api.test_recycle_info_api import _clear_cache
 
 from services.common.settings import Settings
@@ -18,13 +21,34 @@ from services.common.settings import Settings
 pytestmark = pytest.mark.integration
 
 
+def fuzz_both_modes(base_url: str, headers: dict[str, str] | None = None) -> tuple[list, int]:
+    """``fuzz_service`` in positive mode for every operation and in negative mode for those that
+    take input (hypothesis finds no negative example for an operation without parameters)."""
+    spec = httpx.get(f"{base_url}/openapi.json", timeout=10).json()
+    inputless = tuple(
+        path
+        for path, ops in spec["paths"].items()
+        if all(not op.get("parameters") and "requestBody" not in op for op in ops.values())
+    )
+    positive, sent_p = fuzz_service(base_url, headers=headers, modes=(GenerationMode.POSITIVE,))
+    negative, sent_n = fuzz_service(
+        base_url, headers=headers, modes=(GenerationMode.NEGATIVE,), exclude_paths=("/metrics", *inputless)
+    )
+    return positive + negative, sent_p + sent_n
+
+
 @pytest.fixture(scope="module")
-def recycle_info_schema(api_settings: Settings) -> Iterator[schemathesis.BaseSchema]:
+def recycle_info_base(api_settings: Settings) -> Iterator[str]:
     from services.recycle_info.app import create_app
 
     with serve(create_app(api_settings)) as base:
-        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+        yield base
     _clear_cache(api_settings.redis_url)  # the cache entries this run wrote
+
+
+@pytest.fixture(scope="module")
+def recycle_info_schema(recycle_info_base: str) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{recycle_info_base}/openapi.json")
 
 
 schema = schemathesis.pytest.from_fixture("recycle_info_schema")
@@ -34,3 +58,9 @@ schema = schemathesis.pytest.from_fixture("recycle_info_schema")
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_bodies_match_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_positive_and_negative_inputs_give_no_5xx_and_4xx_are_problem_json(recycle_info_base: str) -> None:
+    failures, sent = fuzz_both_modes(recycle_info_base)
+    assert sent > 50
+    assert not failures, "\n".join(str(f) for f in failures)
