@@ -1,0 +1,150 @@
+"""The shared service layer against the real PostgreSQL, Redis and RabbitMQ: migrations under
+concurrency, readiness with a dependency down, and the RabbitMQ topology dead-lettering."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from kombu import Connection
+from tests.conftest import create_vhost, delete_vhost, free_port
+from tests.integration.api.conftest import assert_problem
+from tests.integration.api.live_server import serve
+
+from services.common.app import create_service_app
+from services.common.jobs import Q_DLQ, Q_STORAGE
+from services.common.messaging import declare_topology
+from services.common.migrations import apply_migrations
+from services.common.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def migrations_package(tmp_path: Path):
+    pkg = tmp_path / "demo_svc"
+    (pkg / "migrations").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "migrations" / "001_items.sql").write_text("CREATE TABLE items (id int PRIMARY KEY, name text);")
+    # pg_sleep widens the window in which a second replica would race without the advisory lock.
+    (pkg / "migrations" / "002_seed.sql").write_text(
+        "SELECT pg_sleep(0.3); INSERT INTO items VALUES (1, 'first');"
+    )
+    sys.path.insert(0, str(tmp_path))
+    yield "demo_svc", pkg
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("demo_svc", None)
+
+
+def test_concurrent_replicas_apply_each_migration_once(pg_url: str, migrations_package) -> None:
+    name, _ = migrations_package
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def replica() -> None:
+        try:
+            results.append(apply_migrations(pg_url, "demo_a", name))
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(results, key=len) == [[], [], ["001_items", "002_seed"]]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM demo_a.items").fetchone() == (1,)
+        versions = conn.execute("SELECT version FROM demo_a.schema_migrations ORDER BY 1").fetchall()
+    assert versions == [(1,), (2,)]
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(pg_url: str, migrations_package) -> None:
+    name, pkg = migrations_package
+    (pkg / "migrations" / "003_broken.sql").write_text(
+        "ALTER TABLE items ADD COLUMN x int; SELECT nonsense();"
+    )
+    with pytest.raises(psycopg.Error):
+        apply_migrations(pg_url, "demo_b", name)
+    with psycopg.connect(pg_url) as conn:
+        cols = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema='demo_b' AND table_name='items'"
+        ).fetchall()
+        versions = conn.execute("SELECT version FROM demo_b.schema_migrations ORDER BY 1").fetchall()
+    assert {c[0] for c in cols} == {"id", "name"}  # 003 rolled back as a whole
+    assert versions == [(1,), (2,)]
+
+
+def test_service_starts_with_postgres_down_and_says_why(migrations_package, redis_url: str) -> None:
+    name, _ = migrations_package
+    down = Settings(database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/x", redis_url=redis_url)
+    app = create_service_app("demo", [], schema="demo_c", migrations_package=name, settings=down)
+    with serve(app) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+        resp = httpx.get(f"{base}/ready", timeout=15)
+        assert resp.status_code == 503
+        body = resp.json()
+        assert body["status"] == "not_ready"
+        assert body["dependencies"]["redis"] == {"ok": True, "detail": None}
+        assert body["dependencies"]["postgres"]["ok"] is False
+        assert "refused" in body["dependencies"]["postgres"]["detail"].lower()
+        assert_problem(httpx.get(f"{base}/nowhere"), 404)
+
+
+def test_ready_reports_pending_migrations_until_applied(
+    pg_url: str, redis_url: str, migrations_package
+) -> None:
+    name, _ = migrations_package
+    app = create_service_app(
+        "demo",
+        [],
+        schema="demo_d",
+        migrations_package=name,
+        settings=Settings(database_url=pg_url, redis_url=redis_url),
+    )
+    with serve(app) as base:
+        from tests.integration.api.live_server import wait_ready
+
+        body = wait_ready(base)
+        assert body["dependencies"]["postgres"]["ok"] is True
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM demo_d.schema_migrations").fetchone() == (2,)
+
+
+@pytest.fixture
+def own_broker_url():
+    """A vhost of its own: this test purges and reads q.storage directly."""
+    vhost = create_vhost("ecoeco-test-topology")
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        delete_vhost(vhost)
+
+
+def test_topology_declares_idempotently_and_dead_letters_to_q_dlq(own_broker_url: str) -> None:
+    with Connection(own_broker_url) as conn:
+        channel = conn.channel()
+        declare_topology(channel)
+        declare_topology(channel)  # a second declarer with the same arguments is fine
+        producer = conn.Producer(channel)
+        producer.publish({"poison": True}, exchange="ecoeco.tasks", routing_key="storage", serializer="json")
+        msg = None
+        for _ in range(50):
+            msg = channel.basic_get(Q_STORAGE)
+            if msg is not None:
+                break
+        assert msg is not None
+        channel.basic_reject(msg.delivery_tag, requeue=False)
+        dead = None
+        for _ in range(50):
+            dead = channel.basic_get(Q_DLQ, no_ack=True)
+            if dead is not None:
+                break
+        assert dead is not None
+        assert dead.headers["x-death"][0]["queue"] == Q_STORAGE
+        channel.close()
