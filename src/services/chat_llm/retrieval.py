@@ -16,9 +16,47 @@ MAX_FAQ = 2
 _WORD = re.compile(r"[0-9A-Za-z가-힣]+")
 # Korean particles that glue onto nouns ("페트병은", "캔을"); stripped so the noun can match.
 _PARTICLES = ("으로", "에서", "이랑", "은", "는", "이", "가", "을", "를", "도", "로", "와", "과", "의", "랑")
+# Words of any disposal question; matching on them would retrieve everything.
 _STOP = frozenset(
-    {"어떻게", "버려요", "버리나요", "버려야", "하나요", "돼요", "되나요", "어디에", "뭐예요", "분리배출"}
+    {
+        "어떻게",
+        "버리",
+        "버려",
+        "버려요",
+        "버리나요",
+        "버려야",
+        "버리는",
+        "하나요",
+        "돼요",
+        "되나요",
+        "어디에",
+        "뭐예요",
+        "분리배출",
+        "방법",
+        "배출",
+        "인가요",
+        "있나요",
+        "해요",
+        "하나",
+        "어디",
+    }
 )
+# Score weights: a name written out (plus its length) and a category named outright weigh about
+# the same ("스티로폼 택배 상자" is a styrofoam box, not a cardboard one); single words count little.
+NAMED = 10
+CATEGORY = 14
+TERM = 2
+CATEGORY_WORDS = {
+    "plastic": ("플라스틱",),
+    "paper": ("종이",),
+    "glass": ("유리",),
+    "metal": ("금속", "캔", "고철"),
+    "general": ("일반쓰레기", "종량제"),
+    "clear_pet": ("투명페트",),
+    "styrofoam": ("스티로폼",),
+    "vinyl": ("비닐",),
+    "food_waste": ("음식물",),
+}
 
 
 @dataclass(frozen=True)
@@ -44,24 +82,26 @@ def _terms(question: str) -> list[str]:
 
 
 def retrieve(question: str) -> Retrieved:
-    """Items named in the question (longest names first), else items matching its words; and FAQ
-    entries sharing words with it."""
+    """Rank items by how the question refers to them: an item name or alias written in it counts
+    most (longer names more), then a category it names (스티로폼, 비닐...), then words matching
+    item names. FAQ entries are ranked by the words they share with the question."""
     catalog = load_catalog()
     compact_q = _compact(question)
-    named: list[tuple[int, Item]] = []
-    for item in catalog.items.values():
-        names = [item.name, *item.aliases]
-        best = max((len(_compact(n)) for n in names if _compact(n) and _compact(n) in compact_q), default=0)
-        if best:
-            named.append((best, item))
-    named.sort(key=lambda t: -t[0])
-    items = [item for _, item in named]
-    if not items:
-        for term in _terms(question):
-            for item in search_items(catalog.items.values(), term):
-                if item not in items:
-                    items.append(item)
     terms = _terms(question)
+    scores: dict[str, int] = {}
+    for item in catalog.items.values():
+        lengths = [len(c) for n in (item.name, *item.aliases) if (c := _compact(n)) and c in compact_q]
+        if lengths:
+            scores[item.id] = NAMED + max(lengths)
+    for term in terms:
+        for item in search_items(catalog.items.values(), term):
+            scores[item.id] = scores.get(item.id, 0) + TERM
+    mentioned = {cat for cat, words in CATEGORY_WORDS.items() if any(w in compact_q for w in words)}
+    for item_id in scores:
+        if catalog.items[item_id].category in mentioned:
+            scores[item_id] += CATEGORY
+    order = {item_id: i for i, item_id in enumerate(catalog.items)}
+    ranked = sorted(scores, key=lambda item_id: (-scores[item_id], order[item_id]))
     scored_faq = []
     for entry in catalog.faq:
         text = _compact(entry["question"])
@@ -69,7 +109,9 @@ def retrieve(question: str) -> Retrieved:
         if score:
             scored_faq.append((score, entry))
     scored_faq.sort(key=lambda t: -t[0])
-    return Retrieved(items=items[:MAX_ITEMS], faq=[e for _, e in scored_faq[:MAX_FAQ]])
+    return Retrieved(
+        items=[catalog.items[i] for i in ranked[:MAX_ITEMS]], faq=[e for _, e in scored_faq[:MAX_FAQ]]
+    )
 
 
 def sources_of(found: Retrieved) -> list[dict]:

@@ -44,3 +44,14 @@ def test_unrelated_question_gets_an_honest_no_match() -> None:
     found = retrieve("오늘 날씨 어때?")
     assert found.items == [] and found.faq == []
     assert retrieval_answer(found) == NO_MATCH_ANSWER
+
+
+def test_a_named_category_decides_between_items_of_the_same_shape() -> None:
+    assert retrieve("스티로폼 택배 상자").items[0].id == "eps-box"
+    assert retrieve("택배 박스 테이프").items[0].id == "cardboard-box"
+
+
+def test_question_words_alone_do_not_pull_in_unrelated_faq() -> None:
+    found = retrieve("건전지 버리는 법")
+    assert found.items[0].id == "battery"
+    assert [e["id"] for e in found.faq] == ["faq-10"]
