@@ -35,6 +35,11 @@ class CategoryOut(BaseModel):
     item_count: int
 
 
+class CategoryDetail(CategoryOut):
+    items: list[ItemOut]
+    source: str
+
+
 class CategoryList(BaseModel):
     categories: list[CategoryOut]
     source: str

@@ -13,6 +13,7 @@ from services.common.errors import ProblemError
 from services.recycle_info.catalog import Item, load_catalog
 from services.recycle_info.guides import disposal_rule
 from services.recycle_info.models import (
+    CategoryDetail,
     CategoryList,
     CategoryOut,
     DisposalRule,
@@ -119,6 +120,31 @@ async def list_categories(request: Request, response: Response, redis_client: Re
     return await _cache(request).get_or_build(redis_client, "categories", build, response)
 
 
+@router.get("/categories/{category_id}", response_model=CategoryDetail)
+async def get_category(category_id: str, request: Request, response: Response, redis_client: Redis) -> Any:
+    """One category's general rule and every item disposed of in it."""
+    catalog = load_catalog()
+    cat = catalog.categories.get(category_id)
+    if cat is None:
+        raise _not_found("category", category_id)
+
+    def build() -> dict[str, Any]:
+        items = [item_out(i) for i in catalog.items.values() if i.category == cat.id]
+        return {
+            "id": cat.id,
+            "name_ko": cat.name_ko,
+            "name_en": cat.name_en,
+            "recyclable": cat.recyclable,
+            "how": list(cat.how),
+            "dont": list(cat.dont),
+            "item_count": len(items),
+            "items": items,
+            "source": catalog.sources["categories"],
+        }
+
+    return await _cache(request).get_or_build(redis_client, f"category:{cat.id}", build, response)
+
+
 @router.get("/search", response_model=SearchResult)
 async def search(
     request: Request,
@@ -156,12 +182,26 @@ async def rule(
 
 
 @router.get("/regions", response_model=RegionList)
-async def list_regions(request: Request, response: Response, redis_client: Redis) -> Any:
+async def list_regions(
+    request: Request,
+    response: Response,
+    redis_client: Redis,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=30, description="city or district, e.g. 서울 or 마포")
+    ] = None,
+) -> Any:
+    needle = "".join(q.split()) if q else ""
+
     def build() -> dict[str, Any]:
         catalog = load_catalog()
-        return {"regions": catalog.regions, "source": catalog.sources["regions"]}
+        regions = [
+            r
+            for r in catalog.regions
+            if not needle or needle in "".join(f"{r['city']}{r['district'] or ''}".split())
+        ]
+        return {"regions": regions, "source": catalog.sources["regions"]}
 
-    return await _cache(request).get_or_build(redis_client, "regions", build, response)
+    return await _cache(request).get_or_build(redis_client, f"regions:{needle}", build, response)
 
 
 @router.get("/regions/{region_id}", response_model=RegionOut)

@@ -55,6 +55,14 @@ def test_categories_list_all_nine_with_korean_names_and_counts(client: httpx.Cli
     assert body["source"]
 
 
+def test_category_detail_lists_its_items(client: httpx.Client) -> None:
+    body = client.get(f"{BASE}/categories/styrofoam").json()
+    assert body["name_ko"] == "스티로폼"
+    assert body["item_count"] == len(body["items"]) > 0
+    assert {i["category"] for i in body["items"]} == {"styrofoam"}
+    assert_problem(client.get(f"{BASE}/categories/batteries"), 404)
+
+
 def test_items_paging_and_filter(client: httpx.Client) -> None:
     first = client.get(f"{BASE}/items", params={"page": 1, "size": 10}).json()
     second = client.get(f"{BASE}/items", params={"page": 2, "size": 10}).json()
@@ -103,6 +111,9 @@ def test_regions_are_marked_as_examples_and_faq_has_ten(client: httpx.Client) ->
     assert any(r["district"] == "강남구" for r in regions)
     assert all(r["example"] is True for r in regions)
     assert client.get(f"{BASE}/regions/seoul-mapo").json()["district"] == "마포구"
+    seoul = client.get(f"{BASE}/regions", params={"q": "서울 특별시"}).json()["regions"]
+    assert seoul and {r["city"] for r in seoul} == {"서울특별시"}
+    assert client.get(f"{BASE}/regions", params={"q": "제주"}).json()["regions"] == []
     assert_problem(client.get(f"{BASE}/regions/atlantis"), 404)
     assert len(client.get(f"{BASE}/faq").json()["faq"]) >= 10
 
