@@ -70,6 +70,10 @@ def _num(v: float | int | None, fmt: str = "{:g}") -> str:
     return "-" if v is None else fmt.format(v)
 
 
+def _yes(v: bool | None) -> str:
+    return "-" if v is None else "yes" if v else "NO"
+
+
 def _table(title: str, header: list[str], rows: list[list[str]], error: str | None = None) -> list[str]:
     lines = [f"== {title}" + (f"  [ERROR: {error}]" if error else "")]
     if not rows:
@@ -106,8 +110,8 @@ def format_status(snap: Snapshot) -> str:
                 n.status,
                 str(len(n.pods)),
                 str(sum(1 for p in n.pods if not p.ready and p.phase != "Succeeded")),
-                _num(n.cpu_percent, "{:.0f}"),
-                _num(n.mem_percent, "{:.0f}"),
+                _num(n.cpu_percent, "{:.1f}"),
+                _num(n.mem_percent, "{:.1f}"),
             ]
             for n in c.nodes
         ],
@@ -142,7 +146,7 @@ def format_status(snap: Snapshot) -> str:
         ["worker", "unsynced", "oldest", "last sync", "errors", "bytes", "via"],
         [
             [w.worker, _num(w.unsynced_rows), _num(w.oldest_unsynced_age_s, "{:.0f}s"),
-             _age(w.last_sync_success_ts, now), _num(w.sync_errors_total), _num(w.file_bytes), ",".join(w.via) or "-"]
+             _age(w.last_sync_success_ts, now), _num(w.sync_errors_total), _num(w.file_bytes, "{:,}"), ",".join(w.via) or "-"]
             for w in snap.wal
         ],
         err.get("wal"),
@@ -161,7 +165,7 @@ def format_status(snap: Snapshot) -> str:
         "services",
         ["service", "live", "ready", "deps", "error"],
         [
-            [s.name, _num(s.live), _num(s.ready),
+            [s.name, _yes(s.live), _yes(s.ready),
              " ".join(f"{k}:{'ok' if d.ok else 'DOWN'}" for k, d in s.dependencies.items()), s.error or ""]
             for s in snap.services
         ],

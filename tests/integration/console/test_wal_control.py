@@ -4,6 +4,7 @@ RabbitMQ, and the worker's own metrics scraped by a real Prometheus."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,8 +64,6 @@ def storage_worker(pg_url: str, redis_url: str) -> Iterator[tuple[str, int]]:
             proc.wait()
         log.close()
         delete_vhost(vhost)
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
 
 
