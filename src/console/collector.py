@@ -14,8 +14,11 @@ from collections.abc import Callable, Sequence
 
 from console.config import Profile
 from console.snapshot import Snapshot, SourceStatus
+from console.sources import build_sources
 from console.sources.base import Source
 from console.sources.redact import short_error
+
+__all__ = ["Collector", "backoff_delay", "build_sources", "collect_once"]
 
 MIN_INTERVAL_S = 2.0
 MAX_BACKOFF_S = 30.0
