@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
+from textual.markup import escape
 from textual.widgets import Label
 
 from console import keys
@@ -12,16 +13,20 @@ from console.screens.base import AreaScreen
 from console.snapshot import Snapshot
 from console.topology import ROLE_ORDER, load_topology
 from console.widgets import fmt
+from console.widgets.status_bits import QuietStatic
 from console.widgets.tiles import Headline, NodeTile
 
 GROUP_TITLES = {"master": "master", "api": "API", "worker": "workers", "infra": "infra"}
 TILE_WIDTH = 18  # 17 cells of tile + 1 of gutter
+TALL_TILE_HEIGHT = 5
 LABEL_WIDTH = 8
 
 
 class OverviewScreen(AreaScreen):
     AREA = "overview"
     BINDINGS = keys.NODE_MAP_BINDINGS
+    tall_tiles = False
+    tile_width = TILE_WIDTH - 1
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="headlines"):
@@ -38,27 +43,63 @@ class OverviewScreen(AreaScreen):
                     with Container(classes="tiles", id=f"tiles-{role}"):
                         for node in nodes:
                             yield NodeTile(node.name, node.domain, id=f"tile-{node.name}")
+            yield QuietStatic("", id="attention")
 
     def on_resize(self, event: events.Resize) -> None:
-        self._fit_grid(event.size.width)
+        self._fit_grid(event.size.width, event.size.height)
+        snapshot = self.eco.current_snapshot
+        if snapshot is not None:
+            self._render_tiles(snapshot)
 
     def on_mount(self) -> None:
-        self._fit_grid(self.size.width)
+        self._fit_grid(self.size.width, self.size.height)
 
-    def _fit_grid(self, width: int) -> None:
-        columns = max(1, (width - LABEL_WIDTH + 1) // TILE_WIDTH)
-        for container in self.query(".tiles").results(Container):
-            count = len(container.children)
-            container.styles.grid_size_columns = max(1, min(columns, count))
+    def _fit_grid(self, width: int, height: int) -> None:
+        """As many tiles per row as fit; taller tiles (with figures) when the terminal has the rows."""
+        containers = list(self.query(".tiles").results(Container))
+        widest_group = max((len(c.children) for c in containers), default=1)
+        columns = max(1, min(widest_group, (width - LABEL_WIDTH + 1) // TILE_WIDTH))
+        tile_rows = sum(-(-len(c.children) // columns) for c in containers)
+        spare = height - 9  # bars, headlines, footer
+        self.tall_tiles = spare >= tile_rows * TALL_TILE_HEIGHT
+        tile_height = TALL_TILE_HEIGHT if self.tall_tiles else 3
+        self.tile_width = max(TILE_WIDTH - 1, (width - LABEL_WIDTH - 2) // columns - 1)
+        for container in containers:
+            container.styles.grid_size_columns = max(1, min(columns, len(container.children)))
+            container.styles.grid_rows = str(tile_height)
+            container.styles.grid_columns = str(self.tile_width)
+        for tile in self.query(NodeTile):
+            tile.styles.height = tile_height
+            tile.styles.width = self.tile_width
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        nodes = {n.name: n for n in snapshot.cluster.nodes}
-        for tile in self.query(NodeTile):
-            tile.render_node(nodes.get(tile.node_name), width=15)
+        self._render_tiles(snapshot)
         self._render_queues(snapshot)
         self._render_wal(snapshot)
         self._render_errors(snapshot)
         self._render_alerts(snapshot)
+        self._render_attention(snapshot)
+
+    def _render_tiles(self, snapshot: Snapshot) -> None:
+        nodes = {n.name: n for n in snapshot.cluster.nodes}
+        for tile in self.query(NodeTile):
+            tile.render_node(nodes.get(tile.node_name), width=self.tile_width - 2, tall=self.tall_tiles)
+
+    def _render_attention(self, snapshot: Snapshot) -> None:
+        """Below the map, when the terminal has rows to spare: what needs a look, worst first."""
+        lines: list[str] = []
+        for a in sorted(snapshot.alerts, key=lambda a: a.severity != "critical"):
+            if a.state == "firing":
+                colour = "$error" if a.severity == "critical" else "$warning"
+                lines.append(
+                    f"[{colour}]● {escape(a.severity)}[/{colour}] {escape(a.name)}: {escape(a.summary)}"
+                )
+        for e in snapshot.cluster.events:
+            lines.append(
+                f"[$warning]▲ {escape(e.reason)}[/$warning] {escape(e.involved_object)}: {escape(e.message)}"
+            )
+        title = "[b]Needs attention[/b]" if lines else "[dim]Nothing needs attention[/dim]"
+        self.query_one("#attention", QuietStatic).show("\n".join([title, *lines]))
 
     def _render_queues(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-queues", Headline)

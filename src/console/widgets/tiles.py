@@ -35,8 +35,9 @@ class NodeTile(HealthStatic):
         self.node_name = node_name
         self.domain = domain
 
-    def render_node(self, node: NodeInfo | None, width: int = 16) -> None:
-        spark_w = max(3, min(10, (width - 3) // 2))
+    def render_node(self, node: NodeInfo | None, width: int = 15, tall: bool = False) -> None:
+        """Three lines at 80x24; five (CPU and memory figures, instance type) when there is room."""
+        spark_w = max(3, min(24, (width - 3) // 2)) if not tall else max(3, min(30, width - 11))
         if node is None:
             self.set_level("unknown")
             self.show(f"[b]? {escape(self.domain)}[/b]\n[dim]no data[/dim]\n")
@@ -46,18 +47,27 @@ class NodeTile(HealthStatic):
         ready = sum(1 for p in node.pods if p.ready)
         restarts = sum(p.restarts for p in node.pods)
         reasons = sorted({p.waiting_reason for p in node.pods if p.waiting_reason})
-        line2 = (
-            f"{node.status}  pods {ready}/{len(node.pods)}"
-            if node.status == "Ready"
-            else f"{node.status} {ready}/{len(node.pods)}"
-        )
-        if restarts:
+        if node.status == "Ready":
+            line2 = f"{node.status}  pods {ready}/{len(node.pods)}"
+        else:
+            line2 = f"{node.status} {ready}/{len(node.pods)}"
+        if restarts and (tall or not reasons):
             line2 += f" ↻{restarts}"
-        if reasons:
+        if reasons and not tall:
             line2 = f"{node.status} {escape(reasons[0])}"
         cpu = fmt.spark(node.cpu_history, spark_w) if node.cpu_history else "–"
         mem = fmt.spark(node.mem_history, spark_w) if node.mem_history else "–"
-        self.show(f"[b]{fmt.HEALTH_GLYPH[level]} {escape(self.domain)}[/b]\n{line2}\nc{cpu} m{mem}")
+        head = f"[b]{fmt.HEALTH_GLYPH[level]} {escape(self.domain)}[/b]"
+        if not tall:
+            self.show(f"{head}\n{line2}\nc{cpu} m{mem}")
+            return
+        extra = escape(reasons[0]) if reasons else f"[dim]{escape(node.instance_type)}[/dim]"
+        self.show(
+            f"{head}\n{line2}\n"
+            f"cpu {fmt.pct(node.cpu_percent):>6} {cpu}\n"
+            f"mem {fmt.pct(node.mem_percent):>6} {mem}\n"
+            f"{extra}"
+        )
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self.node_name))
