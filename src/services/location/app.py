@@ -1,4 +1,7 @@
-"""The location service: sample recycling points near a point, Kakao geocoding when configured."""
+"""The location service: sample recycling points near a point, Kakao geocoding when configured.
+
+No PostgreSQL schema yet: the points are a packaged sample data set (a real one would be a
+PostGIS table); Redis holds the token denylist and the geocode cache."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The recycle-info service: packaged Korean disposal guides behind a Redis response cache."""
+"""The recycle-info service: packaged Korean disposal guides behind a Redis response cache.
+
+No PostgreSQL schema: the guides are read-only data shipped with the code (reviewed and released
+like code), so the service needs only Redis, and keeps serving from memory if Redis is down."""
 
 from __future__ import annotations
 
