@@ -155,8 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from services.sandbox.state import StateError
+
     try:
         return args.func(args)
+    except StateError as exc:
+        print(f"ecoeco-sandbox {args.command}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.
         sys.stderr.close()

@@ -28,11 +28,26 @@ def state_dir(settings: SandboxSettings | None = None) -> Path:
     return platformdirs.user_state_path("ecoeco") / "sandbox"
 
 
+class StateError(RuntimeError):
+    """The state file exists but cannot be read; nothing is changed or deleted."""
+
+
 def load_state(directory: Path) -> dict[str, Any] | None:
+    path = directory / STATE_FILE
     try:
-        return json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+        state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StateError(
+            f"the sandbox state file {path} is unreadable ({exc}); move it aside and stop any leftover "
+            "processes listed in it by hand, then run `ecoeco-sandbox up` again"
+        ) from exc
+    if not isinstance(state, dict) or not isinstance(state.get("components"), dict):
+        raise StateError(
+            f"the sandbox state file {path} is not a sandbox state (no components); move it aside"
+        )
+    return state
 
 
 def save_state(directory: Path, state: dict[str, Any]) -> None:

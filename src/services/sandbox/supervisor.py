@@ -87,9 +87,17 @@ def child_env(
     settings: SandboxSettings, directory: Path, state: dict[str, Any], jwt_secret: str, name: str
 ) -> dict[str, str]:
     env = dict(os.environ)
-    aws_info = state.get("aws") or {}
+    # boto3 inside moto or a service must never pick up real credentials.
     env |= {
         "PYTHONUNBUFFERED": "1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": settings.aws_region,
+    }
+    if name not in API_SERVICES and name not in WORKERS:
+        return env  # moto and Prometheus need none of the platform's settings (nor its JWT secret)
+    aws_info = state.get("aws") or {}
+    env |= {
         "ECOECO_ENVIRONMENT": "sandbox",
         "ECOECO_DATABASE_URL": state["external_urls"]["postgresql"],
         "ECOECO_REDIS_URL": state["external_urls"]["redis"],
@@ -100,10 +108,6 @@ def child_env(
         "ECOECO_AWS_REGION": settings.aws_region,
         "ECOECO_AWS_ACCESS_KEY_ID": "testing",
         "ECOECO_AWS_SECRET_ACCESS_KEY": "testing",
-        # boto3 inside moto or a service must never pick up real credentials.
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": settings.aws_region,
         "ECOECO_WAL_SYNC_INTERVAL_S": str(settings.wal_sync_interval_s),
     }
     if aws_info.get("endpoint_url"):

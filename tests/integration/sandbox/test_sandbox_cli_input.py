@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sandbox_support import make_sandbox
 
 
@@ -22,3 +23,17 @@ def test_load_against_a_sandbox_that_is_not_running_says_how_to_start_it(tmp_pat
     assert result.returncode == 1
     assert "ecoeco-sandbox up" in result.stderr
     assert not box.state_dir.exists()
+
+
+@pytest.mark.integration  # `up` checks PostgreSQL, RabbitMQ and Redis before it reads the state
+def test_an_unreadable_state_file_is_reported_and_left_as_it_is(tmp_path: Path) -> None:
+    box = make_sandbox(tmp_path)
+    box.state_dir.mkdir(parents=True)
+    state_file = box.state_dir / "state.json"
+    state_file.write_text('{"components": {"auth": ')
+    for command in (["status"], ["up"], ["down"]):
+        result = box.run(*command, timeout=60)
+        assert result.returncode == 1, command
+        assert f"state file {state_file} is unreadable" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert state_file.read_text() == '{"components": {"auth": '
