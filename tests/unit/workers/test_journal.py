@@ -1,0 +1,118 @@
+"""The SQLite journal on its own: receipts, attempts, idempotent redelivery, sync bookkeeping."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from services.common.jobs import TaskState
+from services.workers.journal import Journal
+
+KW = {"job_id": "j1", "user_id": "u1", "object_key": "uploads/j1/a.jpg"}
+
+
+@pytest.fixture
+def journal(tmp_path):
+    j = Journal(tmp_path / "storage.db", "storage")
+    yield j
+    j.close()
+
+
+def test_file_is_wal_with_full_sync(journal):
+    conn = journal._conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_receipt_then_result_and_redelivery_is_skipped(journal):
+    first = journal.receive("j1:storage", "t", KW, max_attempts=3)
+    assert first.run and first.attempts == 1
+    journal.mark_running("j1:storage")
+    journal.finish("j1:storage", TaskState.SUCCEEDED, result={"ok": 1})
+    again = journal.receive("j1:storage", "t", KW, max_attempts=3)
+    assert not again.run and again.state == "succeeded"
+    row = journal.get("j1:storage")
+    assert row.result == {"ok": 1} and row.attempts == 1 and row.job_id == "j1" and row.user_id == "u1"
+    assert row.started_at is not None and row.finished_at is not None
+
+
+def test_attempts_are_capped_then_dead(journal):
+    for n in (1, 2, 3):
+        receipt = journal.receive("p:storage", "t", KW, max_attempts=3)
+        assert receipt.run and receipt.attempts == n
+        journal.mark_running("p:storage")  # ... and the process dies mid-task
+    last = journal.receive("p:storage", "t", KW, max_attempts=3)
+    assert not last.run and last.exhausted and last.state == "dead"
+    assert journal.get("p:storage").state == "dead"
+    # A plain redelivery of a dead task is not run; a requeue from the dead-letter queue is.
+    assert not journal.receive("p:storage", "t", KW, max_attempts=3).run
+    revived = journal.receive("p:storage", "t", KW, max_attempts=3, revive=True)
+    assert revived.run and revived.attempts == 1
+
+
+def test_unsynced_and_mark_synced_respects_versions(journal):
+    journal.receive("a", "t", KW, max_attempts=3)
+    journal.receive("b", "t", KW, max_attempts=3)
+    assert journal.unsynced() == []  # unfinished rows are not pushed
+    journal.finish("a", TaskState.SUCCEEDED, result={})
+    journal.finish("b", TaskState.FAILED, error="not an image")
+    pending = journal.unsynced()
+    assert [r.task_id for r in pending] == ["a", "b"]
+    # "b" changes between the read and the commit: it must stay unsynced.
+    journal.revive("b")  # no-op: b is failed, not dead
+    journal.finish("b", TaskState.FAILED, error="still not an image")
+    marked = journal.mark_synced((r.task_id, r.version) for r in pending)
+    assert marked == 1
+    assert [r.task_id for r in journal.unsynced()] == ["b"]
+    stats = journal.stats()
+    assert stats["unsynced_rows"] == 1
+    assert stats["rows_by_state"] == {"received": 0, "running": 0, "succeeded": 1, "failed": 1, "dead": 0}
+    assert stats["oldest_unsynced_age_s"] >= 0
+
+
+def test_stats_on_empty_journal(journal):
+    stats = journal.stats()
+    assert stats["unsynced_rows"] == 0 and stats["oldest_unsynced_age_s"] is None
+    assert stats["file_bytes"] > 0
+
+
+def test_concurrent_writers_lose_nothing(journal):
+    def work(prefix: str) -> None:
+        for i in range(200):
+            tid = f"{prefix}-{i}"
+            journal.receive(tid, "t", KW, max_attempts=3)
+            journal.mark_running(tid)
+            journal.finish(tid, TaskState.SUCCEEDED, result={"i": i})
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in "abcd"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert journal.stats()["rows_by_state"]["succeeded"] == 800
+    assert journal.integrity_check() == "ok"
+
+
+def test_checkpoint_truncates_the_wal_file(journal):
+    for i in range(300):
+        journal.receive(f"t{i}", "t", KW, max_attempts=3)
+    assert journal.wal_bytes() > 0
+    busy, _, _ = journal.checkpoint("TRUNCATE")
+    assert busy == 0 and journal.wal_bytes() == 0
+    with pytest.raises(ValueError):
+        journal.checkpoint("NOPE")
+
+
+def test_second_process_sees_committed_receipts(journal, tmp_path):
+    journal.receive("x", "t", KW, max_attempts=3)
+    other = sqlite3.connect(tmp_path / "storage.db")
+    assert other.execute("SELECT state, attempts FROM task_journal").fetchall() == [("received", 1)]
+    other.close()
+
+
+def test_finish_rejects_unfinished_state(journal):
+    journal.receive("x", "t", KW, max_attempts=3)
+    with pytest.raises(ValueError):
+        journal.finish("x", TaskState.RUNNING)
