@@ -95,6 +95,13 @@ def install_error_handlers(app: FastAPI) -> None:
             extra={"errors": _jsonable_errors(exc)},
         )
 
+    async def on_dependency_down(request: Request, exc: Exception) -> JSONResponse:
+        # A dependency failing mid-request (Redis or PostgreSQL gone) is a 503, not a bug.
+        log.warning("dependency error: %s", type(exc).__name__, extra={"path": request.url.path})
+        return problem_response(
+            request, 503, "Service Unavailable", "A backing service is unavailable; retry later."
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The traceback goes to the log; the client learns nothing about internals.
         log.exception("unhandled error", extra={"path": request.url.path})
@@ -103,4 +110,19 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    for exc_type in _dependency_errors():
+        app.add_exception_handler(exc_type, on_dependency_down)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _dependency_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+    import psycopg_pool
+    import redis.exceptions
+
+    return (
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        psycopg.OperationalError,
+        psycopg_pool.PoolTimeout,
+    )

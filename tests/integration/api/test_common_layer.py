@@ -148,3 +148,52 @@ def test_topology_declares_idempotently_and_dead_letters_to_q_dlq(own_broker_url
         assert dead is not None
         assert dead.headers["x-death"][0]["queue"] == Q_STORAGE
         channel.close()
+
+
+def test_redis_down_mid_request_is_503_not_500(pg_url: str) -> None:
+    from fastapi import APIRouter, Depends
+
+    from services.common.cache import get_redis
+    from services.common.security import issue_token, require_user
+
+    router = APIRouter()
+
+    @router.get("/cached")
+    async def cached(redis=Depends(get_redis)) -> dict:
+        return {"value": await redis.get("k")}
+
+    @router.get("/private")
+    async def private(user=Depends(require_user)) -> dict:
+        return {"user": user.user_id}
+
+    settings = Settings(database_url=pg_url, redis_url=f"redis://127.0.0.1:{free_port()}/1")
+    with serve(create_service_app("demo", [router], settings=settings)) as base:
+        assert_problem(httpx.get(f"{base}/cached", timeout=15), 503)
+        token, _ = issue_token(settings, "u", None)
+        # Fail closed: without the revocation list a token is not accepted.
+        assert_problem(
+            httpx.get(f"{base}/private", headers={"Authorization": f"Bearer {token}"}, timeout=15), 503
+        )
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'route="/cached",service="demo",status="503"' in metrics
+
+
+def test_migrate_command_applies_once_and_hides_passwords(pg_url: str) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "ECOECO_DATABASE_URL": pg_url}
+    cmd = [sys.executable, "-m", "services.api_cli", "migrate", "userinfo"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    # The session's userinfo service may have migrated this database already.
+    assert "userinfo: applied" in first.stdout
+    assert "userinfo: applied nothing (up to date)" in second.stdout
+
+    bad = {**os.environ, "ECOECO_DATABASE_URL": f"postgresql://app:hunter22@127.0.0.1:{free_port()}/x"}
+    failed = subprocess.run(cmd, env=bad, capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert "migration failed" in failed.stderr and "hunter22" not in failed.stderr + failed.stdout
+    unknown = subprocess.run([*cmd[:-1], "nope"], env=env, capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "unknown service" in unknown.stderr
