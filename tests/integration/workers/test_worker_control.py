@@ -3,10 +3,13 @@ unfinished row with attempts left and dead-letters one without."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+from kombu import Connection, Exchange, Producer
 from tests.integration.workers.conftest import (
+    BUCKET,
     broadcast,
     dlq_messages,
     new_job_id,
@@ -16,7 +19,7 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import TASK_STORAGE, task_id
+from services.common.jobs import EXCHANGE, TASK_STORAGE, task_id
 from services.workers.journal import Journal
 
 pytestmark = pytest.mark.integration
@@ -78,3 +81,20 @@ def test_recovery_at_start_requeues_or_dead_letters(
     wait_for(lambda: storage.states() == {ok_id: "succeeded", spent_id: "dead"}, what="recovered")
     dead = dlq_messages(client_app.conf.broker_url)
     assert [m["headers"]["id"] for m in dead] == [spent_id]
+
+    # The operator fixes the cause and requeues the dead message as it is: it runs again.
+    upload_at(s3_client, "uploads/x", photo_bytes(seed=6))
+    with Connection(client_app.conf.broker_url) as conn:
+        Producer(conn.default_channel).publish(
+            json.dumps(dead[0]["body"]),
+            exchange=Exchange(EXCHANGE, type="direct", durable=True),
+            routing_key="storage",
+            headers=dead[0]["headers"],
+            content_type="application/json",
+            content_encoding="utf-8",
+        )
+    wait_for(lambda: storage.states()[spent_id] == "succeeded", what="requeued dead task succeeded")
+
+
+def upload_at(client, key: str, data: bytes) -> None:
+    client.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType="image/jpeg")
