@@ -191,6 +191,23 @@ def wait_healthy(names: list[str], settings: SandboxSettings, directory: Path, s
         time.sleep(0.5)
 
 
+def _not_ready(base_url: str) -> str | None:
+    """None when ``/ready`` answers 200, else what it says is missing (liveness was enough to go on)."""
+    try:
+        r = httpx.get(f"{base_url}/ready", timeout=5.0)
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    if r.status_code == 200:
+        return None
+    try:
+        deps = r.json().get("dependencies", {})
+        return ", ".join(
+            f"{k}: {v.get('detail') or 'down'}" for k, v in deps.items() if not v.get("ok")
+        ) or str(r.status_code)
+    except (ValueError, AttributeError):
+        return f"HTTP {r.status_code}"
+
+
 def _new_state(settings: SandboxSettings) -> dict[str, Any]:
     return {"version": 1, "components": {}, "aws": None}
 
@@ -236,7 +253,16 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
                         dead.append(name)
                         report.kept.remove(name)
         if "aws" in dead or not state.get("aws"):
-            state["aws"] = aws.ensure_resources(comps["aws"]["url"], settings.aws_region, settings.s3_bucket)
+            try:
+                state["aws"] = aws.ensure_resources(
+                    comps["aws"]["url"], settings.aws_region, settings.s3_bucket
+                )
+            except Exception as exc:  # botocore has many error types; all mean the same here
+                raise StartError(
+                    "aws",
+                    f"could not create the S3 bucket / CloudFront distribution on {comps['aws']['url']}: "
+                    f"{exc}. Last lines of {comps['aws']['log']}:\n{log_tail(directory, 'aws')}",
+                ) from exc
             save_state(directory, state)
 
         to_start = [n for n in (*API_SERVICES, *WORKERS) if n in dead]
@@ -270,6 +296,10 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
 
         save_state(directory, state)
         wait_healthy(to_start, settings, directory, state)
+        for name in to_start:
+            if name in API_SERVICES and (problem := _not_ready(comps[name]["url"])):
+                report.warnings.append(f"{name} is up but not ready: {problem}")
+                say(f"warning: {name} is up but not ready: {problem}")
 
         values = profile_values(settings, state)
         if not profile_is_current(values):

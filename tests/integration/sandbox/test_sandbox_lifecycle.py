@@ -55,12 +55,15 @@ def test_up_reports_every_component_alive_in_the_contract_shape(sandbox: Sandbox
     assert aws["bucket"] == "ecoeco-images" and aws["cloudfront_distribution_id"]
 
 
-def test_every_api_answers_health(sandbox: Sandbox) -> None:
+def test_every_api_answers_health_and_is_ready(sandbox: Sandbox) -> None:
     _, status = sandbox.status()
     for comp in status["components"]:
         if comp["kind"] == "api":
             r = httpx.get(f"{comp['url']}/health", timeout=5)
             assert r.status_code == 200, comp["name"]
+            # Ready too: the sandbox wired each one to its database, Redis, broker and S3.
+            ready = httpx.get(f"{comp['url']}/ready", timeout=10)
+            assert ready.status_code == 200, (comp["name"], ready.text)
 
 
 def test_up_writes_the_console_profile_and_a_private_jwt_secret(sandbox: Sandbox) -> None:
