@@ -95,3 +95,9 @@ def test_depth_history_grows_per_poll(vhost: str) -> None:
         source.apply(snap, source.poll())
     ai = next(q for q in snap.queues if q.name == "q.ai")
     assert ai.depth_history == [3.0, 3.0, 3.0]
+
+
+def test_a_missing_vhost_is_named() -> None:
+    source = QueuesSource(RABBIT_MGMT, "guest", "guest", "ecoeco-console-no-such-vhost", QUEUES)
+    with pytest.raises(SourceError, match="vhost 'ecoeco-console-no-such-vhost' does not exist"):
+        source.poll()
