@@ -62,7 +62,9 @@ class LoadSummary:
     operations: Counter[str] = field(default_factory=Counter)
     dropped: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    requests_by_kind: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    errors_by_status: Counter[str] = field(default_factory=Counter)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     jobs: list[str] = field(default_factory=list)
     job_states: Counter[str] = field(default_factory=Counter)
@@ -80,10 +82,16 @@ class LoadSummary:
             if lat:
                 p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
                 figures = f"  request p50 {statistics.median(lat) * 1000:.0f} ms  p95 {p95 * 1000:.0f} ms"
-            lines.append(f"  {kind:<7} {self.operations[kind]:>5} ops{figures}")
+            lines.append(
+                f"  {kind:<7} {self.operations[kind]:>5} ops {self.requests_by_kind[kind]:>5} requests{figures}"
+            )
         lines.append("requests by endpoint:")
         lines += [f"  {n:>5}  {name}" for name, n in sorted(self.requests.items())]
         if self.errors:
+            lines.append(
+                "errors by status: "
+                + ", ".join(f"{s} x{n}" for s, n in sorted(self.errors_by_status.items()))
+            )
             lines.append("errors by endpoint and status:")
             lines += [f"  {n:>5}  {name}" for name, n in sorted(self.errors.items())]
         else:
@@ -119,16 +127,19 @@ class Traffic:
     ) -> httpx.Response | None:
         """One request, counted under ``name`` (a route template, never the raw URL)."""
         self.summary.requests[name] += 1
+        self.summary.requests_by_kind[kind] += 1
         started = time.perf_counter()
         try:
             response = await client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             self.summary.errors[f"{name} {type(exc).__name__}"] += 1
+            self.summary.errors_by_status[type(exc).__name__] += 1
             return None
         finally:
             self.summary.latencies.setdefault(kind, []).append(time.perf_counter() - started)
         if response.status_code >= 400:
             self.summary.errors[f"{name} {response.status_code}"] += 1
+            self.summary.errors_by_status[str(response.status_code)] += 1
             return None
         return response
 
@@ -279,6 +290,7 @@ async def _guarded(summary: LoadSummary, kind: str, op: Coroutine[Any, Any, None
         await op
     except (KeyError, ValueError, TypeError) as exc:
         summary.errors[f"{kind}: unexpected response ({type(exc).__name__}: {exc})"] += 1
+        summary.errors_by_status["unexpected response"] += 1
 
 
 def service_urls(settings: SandboxSettings) -> dict[str, str]:
