@@ -82,10 +82,10 @@ class QueuesSource:
                 raise SourceError(f"RabbitMQ management API: {r.status_code} (check rabbitmq_user/password)")
             r.raise_for_status()
             out.append(queue_from_management(name, self.vhost, r.json()))
-        if out and not any(q.exists for q in out):
-            # Every queue missing usually means the vhost is: say that instead of three "missing".
-            if client.get(f"{self.management_url}/api/vhosts/{vhost}").status_code == 404:
-                raise SourceError(f"RabbitMQ vhost {self.vhost!r} does not exist")
+        # Every queue missing usually means the vhost is: say that instead of three "missing".
+        all_missing = bool(out) and not any(q.exists for q in out)
+        if all_missing and client.get(f"{self.management_url}/api/vhosts/{vhost}").status_code == 404:
+            raise SourceError(f"RabbitMQ vhost {self.vhost!r} does not exist")
         return out
 
     def poll_amqp(self) -> list[QueueInfo]:
