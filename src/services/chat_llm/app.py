@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.chat_llm.metrics import ChatMetrics
 from services.chat_llm.routes import router
+from services.chat_llm.settings import chat_settings
 from services.common.app import create_service_app
 from services.common.settings import Settings
 from services.recycle_info.catalog import load_catalog
@@ -14,12 +16,14 @@ SERVICE = "chat-llm"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     load_catalog()  # the guides it grounds answers in must load
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         [router],
         schema="chat",
         migrations_package="services.chat_llm",
         needs=("postgres", "redis"),
-        settings=settings,
+        settings=chat_settings(settings),
         description="Chat about disposal: a model grounded in the guides when configured, else retrieval.",
     )
+    app.state.chat_metrics = ChatMetrics(app.state.metrics.registry)
+    return app

@@ -4,13 +4,15 @@ Every route needs a signed-in user; sessions are private to their owner."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated, Any
 
 import psycopg
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.chat_llm import history
+from services.chat_llm import history, rate_limit
+from services.chat_llm.metrics import ChatMetrics
 from services.chat_llm.model_client import ModelError, build_messages, complete
 from services.chat_llm.models import (
     Exchange,
@@ -79,19 +81,27 @@ async def list_messages(session_id: SessionId, user: User, r: Redis) -> Any:
     return {"session_id": session_id, "messages": await history.messages(r, session_id)}
 
 
-async def _answer(settings: Settings, past: list[dict[str, Any]], question: str) -> dict[str, Any]:
+async def _answer(
+    settings: Settings, metrics: ChatMetrics, past: list[dict[str, Any]], question: str
+) -> dict[str, Any]:
     found = retrieve(question)
     sources = sources_of(found)
     if settings.openai_base_url:
+        start = time.perf_counter()
         try:
             text, model = await complete(settings, build_messages(guide_text(found), past, question))
-            return history.new_message("assistant", text, mode="model", sources=sources, model=model)
         except ModelError as exc:
+            metrics.model_seconds.labels("error").observe(time.perf_counter() - start)
+            metrics.answers.labels("retrieval", "true").inc()
             # Answer anyway, from the guides, and say so: a chat that errors helps nobody.
             log.warning("model failed, answering from retrieval: %s", exc)
             return history.new_message(
                 "assistant", retrieval_answer(found), mode="retrieval", sources=sources, degraded=True
             )
+        metrics.model_seconds.labels("ok").observe(time.perf_counter() - start)
+        metrics.answers.labels("model", "false").inc()
+        return history.new_message("assistant", text, mode="model", sources=sources, model=model)
+    metrics.answers.labels("retrieval", "false").inc()
     return history.new_message("assistant", retrieval_answer(found), mode="retrieval", sources=sources)
 
 
@@ -103,9 +113,20 @@ async def post_message(
     content = body.content.strip()
     if not content:
         raise ProblemError(422, "Unprocessable Content", "The message is blank.")
+    settings = request.app.state.settings
+    metrics: ChatMetrics = request.app.state.chat_metrics
+    retry_after = await rate_limit.take(r, user.user_id, settings.chat_messages_per_minute)
+    if retry_after is not None:
+        metrics.rate_limited.inc()
+        raise ProblemError(
+            429,
+            "Too Many Requests",
+            f"At most {settings.chat_messages_per_minute} messages a minute; retry in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )
     past = await history.messages(r, session_id, last=20)
     question = history.new_message("user", content)
-    answer = await _answer(request.app.state.settings, past, content)
+    answer = await _answer(settings, metrics, past, content)
     await history.append(r, user.user_id, session_id, question, answer)
     return {"question": question, "answer": answer}
 

@@ -3,6 +3,7 @@ a local OpenAI-compatible stand-in (started here) or, without a model, from the 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 from tests.integration.api.live_server import serve, wait_ready
 
+from services.chat_llm.settings import ChatSettings
 from services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -62,6 +64,11 @@ def openai_fake() -> Iterator[tuple[str, FastAPI]]:
         yield base, app
 
 
+def chat_config(api_settings: Settings, **extra: object) -> ChatSettings:
+    fields = {name: getattr(api_settings, name) for name in type(api_settings).model_fields}
+    return ChatSettings(**{**fields, **extra})
+
+
 def _start(settings: Settings) -> Iterator[str]:
     from services.chat_llm.app import create_app
 
@@ -73,7 +80,7 @@ def _start(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def retrieval_url(api_settings: Settings) -> Iterator[str]:
     """chat-llm without a model."""
-    yield from _start(api_settings.model_copy(update={"openai_base_url": None}))
+    yield from _start(chat_config(api_settings, openai_base_url=None))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +88,7 @@ def model_url(api_settings: Settings, openai_fake: tuple[str, FastAPI]) -> Itera
     from pydantic import SecretStr
 
     update = {"openai_base_url": f"{openai_fake[0]}/v1", "openai_api_key": SecretStr(MODEL_KEY)}
-    yield from _start(api_settings.model_copy(update=update))
+    yield from _start(chat_config(api_settings, **update))
 
 
 @pytest.fixture
@@ -97,7 +104,7 @@ def user(api_settings: Settings) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         for sid in client.zrange(f"ecoeco:chat:user:{user_id}:sessions", 0, -1):
             client.delete(f"ecoeco:chat:session:{sid}", f"ecoeco:chat:messages:{sid}")
-        client.delete(f"ecoeco:chat:user:{user_id}:sessions")
+        client.delete(f"ecoeco:chat:user:{user_id}:sessions", f"ecoeco:chat:rate:{user_id}")
     finally:
         client.close()
 
@@ -227,6 +234,9 @@ def test_with_a_model_the_answer_comes_from_it_grounded_in_the_guides(
     answer = resp.json()["answer"]
     assert answer["mode"] == "model" and answer["model"] == "fake-eco-model"
     assert answer["content"] == "모델 답변: 우유팩 어떻게 버려요?"
+    assert (
+        'ecoeco_chat_answers_total{degraded="false",mode="model"}' in httpx.get(f"{model_url}/metrics").text
+    )
     assert answer["sources"][0]["id"] == "milk-carton"
     sent = openai_fake[1].state.requests[-1]
     assert sent["authorization"] == f"Bearer {MODEL_KEY}"
@@ -251,3 +261,26 @@ def test_a_failing_model_degrades_to_retrieval_without_leaking_the_key(
     assert answer["mode"] == "retrieval" and answer["degraded"] is True
     assert "[소주병]" in answer["content"]
     assert MODEL_KEY not in resp.text
+    metrics = httpx.get(f"{model_url}/metrics").text
+    assert 'ecoeco_chat_answers_total{degraded="true",mode="retrieval"}' in metrics
+    assert 'ecoeco_chat_model_request_duration_seconds_count{outcome="error"}' in metrics
+
+
+def test_messages_beyond_the_per_minute_budget_are_refused_and_not_stored(
+    api_settings: Settings, user: tuple[str, dict[str, str]]
+) -> None:
+    _, headers = user
+    settings = chat_config(api_settings, openai_base_url=None, chat_messages_per_minute=2)
+    with contextlib.contextmanager(_start)(settings) as base:
+        sid = _new_session(base, headers)
+        url = f"{base}{BASE}/sessions/{sid}/messages"
+        assert [httpx.post(url, json={"content": "캔"}, headers=headers).status_code for _ in range(2)] == [
+            201,
+            201,
+        ]
+        refused = httpx.post(url, json={"content": "캔"}, headers=headers)
+        body = assert_problem(refused, 429)
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "2 messages a minute" in body["detail"]
+        assert httpx.get(f"{base}{BASE}/sessions/{sid}", headers=headers).json()["message_count"] == 4
+        assert "ecoeco_chat_rate_limited_total 1.0" in httpx.get(f"{base}/metrics").text

@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.live_server import serve, wait_ready
+from tests.integration.api.test_chat_api import chat_config
 from tests.integration.api.test_recycle_info_schema import fuzz_both_modes
 
 from services.common.settings import Settings
@@ -27,14 +28,16 @@ USER_ID = f"schemathesis-{uuid.uuid4()}"
 def chat_base(api_settings: Settings) -> Iterator[str]:
     from services.chat_llm.app import create_app
 
-    with serve(create_app(api_settings.model_copy(update={"openai_base_url": None}))) as base:
+    # a generous message budget: the fuzzer posts far more than a person would
+    settings = chat_config(api_settings, openai_base_url=None, chat_messages_per_minute=100_000)
+    with serve(create_app(settings)) as base:
         wait_ready(base)
         yield base
     client = redis.Redis.from_url(api_settings.redis_url, decode_responses=True)
     try:
         for sid in client.zrange(f"ecoeco:chat:user:{USER_ID}:sessions", 0, -1):
             client.delete(f"ecoeco:chat:session:{sid}", f"ecoeco:chat:messages:{sid}")
-        client.delete(f"ecoeco:chat:user:{USER_ID}:sessions")
+        client.delete(f"ecoeco:chat:user:{USER_ID}:sessions", f"ecoeco:chat:rate:{USER_ID}")
     finally:
         client.close()
 
