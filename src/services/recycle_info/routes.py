@@ -27,7 +27,17 @@ from services.recycle_info.models import (
 from services.recycle_info.response_cache import ResponseCache
 from services.recycle_info.search import is_initials_query, search_items
 
-router = APIRouter(prefix="/api/v1/recycle-info", tags=["recycle-info"])
+PUBLIC_MAX_AGE_S = 300
+
+
+def public_cache_headers(response: Response) -> None:
+    """The guides are public and change only with a release: let browsers and the CDN keep them."""
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_S}"
+
+
+router = APIRouter(
+    prefix="/api/v1/recycle-info", tags=["recycle-info"], dependencies=[Depends(public_cache_headers)]
+)
 
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 ID_PATTERN = r"^[a-z0-9_-]{1,64}$"

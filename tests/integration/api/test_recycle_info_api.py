@@ -135,8 +135,11 @@ def test_bad_input_is_a_422_problem(client: httpx.Client, path: str, params: dic
     assert body["detail"]
 
 
-def test_reads_are_public(client: httpx.Client) -> None:
-    assert client.get(f"{BASE}/faq").status_code == 200
+def test_reads_are_public_and_cacheable_but_errors_are_not(client: httpx.Client) -> None:
+    resp = client.get(f"{BASE}/faq")
+    assert resp.status_code == 200
+    assert resp.headers["cache-control"] == "public, max-age=300"
+    assert "cache-control" not in client.get(f"{BASE}/items/no-such-thing").headers
 
 
 def test_guides_still_served_when_redis_is_down(api_settings: Settings) -> None:
