@@ -8,10 +8,15 @@ from tests.integration.console.conftest import WAL_NOW, Prometheus, closed_port_
 from console.snapshot import Snapshot
 from console.sources.alerts import AlertsSource
 from console.sources.base import SourceError
+from console.sources.cluster_local import LocalClusterData, LocalClusterSource
 from console.sources.metrics import MetricsSource
 from console.sources.wal import WalSource
 
 pytestmark = pytest.mark.integration
+
+
+def _no_processes() -> dict:
+    return {"running": True, "components": []}
 
 
 def test_wal_info_comes_from_the_worker_metrics(prometheus: Prometheus) -> None:
@@ -34,6 +39,7 @@ def test_wal_info_comes_from_the_worker_metrics(prometheus: Prometheus) -> None:
 def test_service_metrics_rate_errors_and_p95(prometheus: Prometheus) -> None:
     source = MetricsSource(prometheus.url, window_s=120, step_s=5)
     snap = Snapshot()
+    LocalClusterSource(status_reader=_no_processes).apply(snap, LocalClusterData(status=_no_processes()))
     source.apply(snap, source.poll())
     metrics = {m.service: m for m in snap.metrics.services}
     assert list(metrics)[:6] == ["auth", "userinfo", "location", "waste", "recycle-info", "chat-llm"]
@@ -44,7 +50,15 @@ def test_service_metrics_rate_errors_and_p95(prometheus: Prometheus) -> None:
     assert 0.1 < waste.p95_latency_s <= 0.25  # every request sits in the (0.1, 0.25] bucket
     assert waste.rate_history and waste.p95_history
     assert metrics["location"].request_rate is None and metrics["location"].error_ratio is None
-    assert snap.metrics.node_exporter is False
+
+    # node-exporter CPU/memory land on the matching topology node
+    assert snap.metrics.node_exporter is True
+    auth_node = next(n for n in snap.cluster.nodes if n.name == "k8s-api-auth")
+    # rate() over [2m] divides by the whole window, so a series seconds old reads as nearly idle-free
+    # (busy): only its presence and range are certain here.
+    assert auth_node.cpu_percent is not None and 0 < auth_node.cpu_percent <= 100
+    assert auth_node.mem_percent == pytest.approx(75)
+    assert auth_node.cpu_history
 
 
 def test_alerts_lists_the_firing_rule(prometheus: Prometheus) -> None:
