@@ -90,9 +90,11 @@ def cmd_down(args: argparse.Namespace) -> int:
         print(f"{name}: {outcome}")
     for item in report.purged:
         print(f"removed {item}")
+    for problem in report.problems:
+        print(f"ecoeco-sandbox down: {problem}", file=sys.stderr)
     if report.stopped and not args.purge:
         print("data kept (database, vhost, journals, Prometheus TSDB); `down --purge` removes it")
-    return 0
+    return 1 if report.problems else 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:

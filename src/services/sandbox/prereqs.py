@@ -161,7 +161,11 @@ def ensure_vhost(settings: SandboxSettings, vhost: str) -> None:
 
 def delete_vhost(settings: SandboxSettings, vhost: str) -> None:
     base = settings.rabbitmq_management_url
-    httpx.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=rabbit_credentials(settings), timeout=10)
+    r = httpx.delete(
+        f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=rabbit_credentials(settings), timeout=10
+    )
+    if r.status_code not in (204, 404):  # 404: already gone
+        r.raise_for_status()
 
 
 def check_all(settings: SandboxSettings) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from services.sandbox import aws, prereqs
 from services.sandbox.components import API_SERVICES, MANAGED, WORKERS, command, component
@@ -312,6 +313,7 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
 class DownReport:
     stopped: dict[str, str] = field(default_factory=dict)
     purged: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def down(settings: SandboxSettings | None = None, purge: bool = False) -> DownReport:
@@ -344,9 +346,17 @@ def down(settings: SandboxSettings | None = None, purge: bool = False) -> DownRe
         if purge:
             database = state.get("database", settings.database)
             vhost = state.get("vhost", settings.vhost)
-            prereqs.drop_database(settings, database)
-            prereqs.delete_vhost(settings, vhost)
-            report.purged = [f"database {database}", f"vhost {vhost}", f"state dir {directory}"]
+            try:
+                prereqs.drop_database(settings, database)
+                report.purged.append(f"database {database}")
+            except psycopg.Error as exc:
+                report.problems.append(f"could not drop database {database}: {str(exc).strip()}")
+            try:
+                prereqs.delete_vhost(settings, vhost)
+                report.purged.append(f"vhost {vhost}")
+            except httpx.HTTPError as exc:
+                report.problems.append(f"could not delete vhost {vhost}: {exc}")
+            report.purged.append(f"state dir {directory}")
         else:
             save_state(directory, state)
     if purge:
