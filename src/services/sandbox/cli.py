@@ -164,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     except StateError as exc:
         print(f"ecoeco-sandbox {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"ecoeco-sandbox {args.command}: interrupted; whatever started keeps running "
+            "(`ecoeco-sandbox status` shows it, `ecoeco-sandbox down` stops it)",
+            file=sys.stderr,
+        )
+        return 130
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.
         sys.stderr.close()
