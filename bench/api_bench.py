@@ -1,6 +1,6 @@
 """API throughput and tail latency on ONE uvicorn worker (``ecoeco-api SERVICE``), on 127.0.0.1.
 
-Measures:
+Measures (plus ``GET /health`` as the framework-only baseline):
   * token verification: ``GET /api/v1/auth/me`` with a valid access token (JWT check, Redis denylist
     lookup, one PostgreSQL read);
   * a cached recycle-info read: ``GET /api/v1/recycle-info/categories`` (Redis cache hit).
