@@ -3,5 +3,6 @@
 The modules: ``settings`` (env overrides), ``state`` (state dir, state file, ``read_status``),
 ``processes`` (detached children, process groups), ``prereqs`` (PostgreSQL/RabbitMQ/Redis),
 ``components`` (what runs and how), ``aws`` (moto S3 + CloudFront), ``prometheus_config``,
-``profile`` (console profile), ``supervisor`` (up/down), ``load`` (traffic), ``cli``.
+``profile`` (console profile), ``secrets_file`` (JWT secret), ``urls`` (masking),
+``supervisor`` (up/down), ``load`` and ``images`` (traffic), ``cli``. See docs/sandbox.md.
 """
