@@ -1,6 +1,6 @@
 """``JournaledTask``: the Celery task base that puts every delivery through the journal.
 
-receipt (attempts + 1) -> running -> body -> outcome in the journal -> return (the ack).
+receipt as running (attempts + 1) -> body -> outcome in the journal -> return (the ack).
 A finished row is never run again; a failure is retried under the same task id until the
 journal's attempt count reaches ``max_attempts``, then the row is marked dead and the message
 published to ``q.dlq``. ``PermanentTaskError`` (bad input) finishes the task as failed at once.
@@ -52,7 +52,12 @@ class JournaledTask(Task):
         task_id = self.request.id
         max_attempts = rt.settings.max_attempts
         receipt = rt.journal.receive(
-            task_id, self.name, kwargs, max_attempts=max_attempts, revive=came_from_dead_letter(self.request)
+            task_id,
+            self.name,
+            kwargs,
+            max_attempts=max_attempts,
+            revive=came_from_dead_letter(self.request),
+            start=True,  # the body starts right away: receipt and "running" in one commit
         )
         if not receipt.run:
             if receipt.exhausted:
@@ -61,7 +66,6 @@ class JournaledTask(Task):
                 TASKS.labels(self.worker, self.name, "skipped").inc()
                 log.info("task %s already %s; delivery skipped", task_id, receipt.state)
             return {"skipped": receipt.state}
-        rt.journal.mark_running(task_id)
         try:
             result = self.run(*args, **kwargs)
         except PermanentTaskError as exc:

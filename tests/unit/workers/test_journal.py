@@ -116,3 +116,11 @@ def test_finish_rejects_unfinished_state(journal):
     journal.receive("x", "t", KW, max_attempts=3)
     with pytest.raises(ValueError):
         journal.finish("x", TaskState.RUNNING)
+
+
+def test_receipt_can_start_the_task_in_the_same_commit(journal):
+    receipt = journal.receive("s", "t", KW, max_attempts=3, start=True)
+    assert receipt.run and receipt.state == "running"
+    row = journal.get("s")
+    assert row.state == "running" and row.started_at == row.received_at
+    assert [r.task_id for r in journal.unfinished()] == ["s"]  # recovery still sees it
