@@ -12,17 +12,35 @@ def _normalise(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-def find_item(item: str) -> Item | None:
-    """An item by id, Korean name, English name or alias (spaces and case ignored)."""
+MIN_CONTAINED = 2  # a one-syllable alias such as 캔 inside free text is too weak to decide
+
+
+def find_item(item: str, category: str | None = None) -> Item | None:
+    """An item by id, Korean name, English name or alias (spaces and case ignored); failing that,
+    the item whose name or alias is written inside ``item`` (a vision model's free text such as
+    "플라스틱 생수병"), longest name first, then one of ``category``."""
     catalog = load_catalog()
     if item in catalog.items:
         return catalog.items[item]
     key = _normalise(item)
+    if not key:
+        return None
     for candidate in catalog.items.values():
         names = (candidate.id, candidate.name, candidate.name_en, *candidate.aliases)
         if any(_normalise(n) == key for n in names):
             return candidate
-    return None
+    best: tuple[int, int, Item] | None = None
+    for candidate in catalog.items.values():
+        lengths = [
+            len(n)
+            for n in map(_normalise, (candidate.name, *candidate.aliases))
+            if len(n) >= MIN_CONTAINED and n in key
+        ]
+        if lengths:
+            rank = (max(lengths), int(candidate.category == category), candidate)
+            if best is None or rank[:2] > best[:2]:
+                best = rank
+    return best[2] if best else None
 
 
 def disposal_rule(category: str, item: str | None = None) -> dict:
@@ -35,7 +53,7 @@ def disposal_rule(category: str, item: str | None = None) -> dict:
     catalog = load_catalog()
     if category not in catalog.categories:
         raise ValueError(f"unknown waste category {category!r}; expected one of {sorted(catalog.categories)}")
-    found = find_item(item) if item else None
+    found = find_item(item, category) if item else None
     if found is not None:
         return {
             "category": found.category,

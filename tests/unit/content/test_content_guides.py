@@ -78,3 +78,17 @@ def test_data_set_size_and_sources() -> None:
     # every category has at least one item
     assert {i.category for i in catalog.items.values()} == set(WASTE_CATEGORIES)
     assert all(catalog.sources.values())
+
+
+def test_free_text_item_names_resolve_to_the_item_written_inside_them() -> None:
+    # what a vision model answers is free text, not our ids
+    assert find_item("플라스틱 생수병").id == "clear-pet-water"
+    assert disposal_rule("food_waste", "치킨 뼈다귀")["item"] == "닭뼈"
+    assert find_item("사과") is None  # a word inside a name is not a name inside the text
+    assert find_item("   ") is None
+
+
+def test_same_length_matches_prefer_the_given_category() -> None:
+    # "커피컵" (plastic) and "컵라면" (styrofoam) are both written in this text, equally long
+    assert find_item("커피컵 옆 컵라면", "plastic").id == "takeout-cup"
+    assert find_item("커피컵 옆 컵라면", "styrofoam").id == "eps-ramen-cup"
