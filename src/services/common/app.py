@@ -14,7 +14,7 @@ from services.common.db import make_pool
 from services.common.errors import install_error_handlers
 from services.common.health import KNOWN_DEPENDENCIES, health_router
 from services.common.limits import BodyLimitMiddleware
-from services.common.logging import configure_logging
+from services.common.logging import configure_logging, redact_text
 from services.common.metrics import install_metrics
 from services.common.migrations import apply_migrations, load_migrations
 from services.common.settings import Settings, get_settings
@@ -34,8 +34,10 @@ async def _migrate_until_done(app: FastAPI, schema: str, package: str) -> None:
         try:
             await asyncio.to_thread(apply_migrations, settings.database_url, schema, package)
             app.state.migrations_pending = []
+            app.state.migration_error = None
             return
         except Exception as exc:
+            app.state.migration_error = redact_text(f"{type(exc).__name__}: {exc}")[:300]
             delay = MIGRATION_RETRY_S[min(attempt, len(MIGRATION_RETRY_S) - 1)]
             log.warning(
                 "migrations not applied, retrying",
@@ -103,6 +105,7 @@ def create_service_app(
     app.state.migrations_package = migrations_package
     app.state.db_pool = make_pool(settings.database_url)
     app.state.redis = make_redis(settings.redis_url)
+    app.state.migration_error = None
     app.state.migrations_pending = (
         [f"{m.version:03d}_{m.name}" for m in load_migrations(migrations_package)]
         if migrations_package

@@ -57,7 +57,10 @@ async def _check(app: FastAPI, name: str) -> None:
         await check_postgres(app.state.db_pool)
         pending = app.state.migrations_pending
         if pending:
-            raise RuntimeError(f"migrations not applied yet: {pending}")
+            error = getattr(app.state, "migration_error", None)
+            raise RuntimeError(
+                f"migrations not applied yet: {pending}" + (f" (last error: {error})" if error else "")
+            )
     elif name == "redis":
         await check_redis(app.state.redis)
     elif name == "rabbitmq":

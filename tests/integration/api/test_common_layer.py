@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -197,3 +198,26 @@ def test_migrate_command_applies_once_and_hides_passwords(pg_url: str) -> None:
     assert "migration failed" in failed.stderr and "hunter22" not in failed.stderr + failed.stdout
     unknown = subprocess.run([*cmd[:-1], "nope"], env=env, capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "unknown service" in unknown.stderr
+
+
+def test_a_broken_migration_keeps_the_service_not_ready_and_says_why(
+    pg_url: str, redis_url: str, migrations_package
+) -> None:
+    name, pkg = migrations_package
+    (pkg / "migrations" / "003_broken.sql").write_text("SELECT no_such_function();")
+    app = create_service_app(
+        "demo",
+        [],
+        schema="demo_e",
+        migrations_package=name,
+        settings=Settings(database_url=pg_url, redis_url=redis_url),
+    )
+    with serve(app) as base:
+        deadline = time.monotonic() + 15
+        detail = ""
+        while time.monotonic() < deadline and "no_such_function" not in detail:
+            resp = httpx.get(f"{base}/ready", timeout=10)
+            assert resp.status_code == 503
+            detail = resp.json()["dependencies"]["postgres"]["detail"] or ""
+            time.sleep(0.2)
+        assert "003_broken" in detail and "no_such_function" in detail
