@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import signal
+import sys
+import termios
+import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App, ScreenStackError
@@ -33,7 +38,9 @@ from console.snapshot import Snapshot
 if TYPE_CHECKING:
     from console.config import Profile
 
-COALESCE_S = 0.05  # updates from several sources arriving together become one render
+COALESCE_S = 0.05
+HANGUP_GRACE_S = 3.0
+WATCHDOG_S = 5.0  # updates from several sources arriving together become one render
 
 # Distinct looks per environment: production is red so nobody mistakes it for a sandbox.
 THEMES = {
@@ -191,11 +198,27 @@ class EcoApp(App[int]):
             for sig in (signal.SIGHUP, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, self._hang_up)
+            if sys.__stdin__ is not None and sys.__stdin__.isatty():
+                # Watchdog (no drawing): a terminal can vanish without a SIGHUP reaching us
+                # (e.g. it was ignored by a wrapper); then Textual's input thread reads EOF in a loop.
+                self.set_interval(WATCHDOG_S, self._check_terminal)
         self.switch_mode("overview")
         if self.collector is not None:
             self.collector.start()
 
+    def _check_terminal(self) -> None:
+        if terminal_lost(sys.__stdin__.fileno()):
+            self._hang_up()
+
     def _hang_up(self) -> None:
+        """SIGHUP/SIGTERM: the terminal (or SSH session) is gone, or we were asked to stop.
+
+        A clean exit restores the terminal; when it is already gone the shutdown's writes can
+        block, so a daemon timer ends the process after a grace period: never an orphan left.
+        """
+        watchdog = threading.Timer(HANGUP_GRACE_S, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
         self.stop_collector()
         self.exit(0)
 
@@ -266,6 +289,15 @@ class EcoApp(App[int]):
     def _render_chrome(self) -> None:
         if isinstance(self.screen, AreaScreen):
             self.screen.refresh_from_app(force=True)
+
+
+def terminal_lost(fd: int) -> bool:
+    """True when ``fd``'s terminal has hung up (ioctls on it then fail with EIO)."""
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return True
+    return False
 
 
 def run_app(profile: Profile | Any, *, read_only: bool, origins: dict[str, str]) -> int:
