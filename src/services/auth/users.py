@@ -37,14 +37,18 @@ async def touch_login(conn: psycopg.AsyncConnection, user_id: str) -> None:
 
 
 async def get_user(conn: psycopg.AsyncConnection, user_id: str) -> User | None:
+    try:
+        uid = uuid.UUID(user_id)  # compare as uuid so the primary key index is used
+    except ValueError:
+        return None
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
             "SELECT u.id::text AS id, u.email, u.display_name, u.created_at,"
             " coalesce(array_agg(i.provider ORDER BY i.provider) FILTER (WHERE i.provider IS NOT NULL), '{}')"
             " AS providers"
             " FROM auth.users u LEFT JOIN auth.identities i ON i.user_id = u.id"
-            " WHERE u.id::text = %s AND u.deleted_at IS NULL GROUP BY u.id",
-            (user_id,),
+            " WHERE u.id = %s AND u.deleted_at IS NULL GROUP BY u.id",
+            (uid,),
         )
         row = await cur.fetchone()
     if row is None:
