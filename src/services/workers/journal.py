@@ -331,6 +331,20 @@ class Journal:
             )
             return [JournalRow.from_sql(r) for r in cur]
 
+    def unsynced_for_push(self, limit: int = 10_000) -> list[tuple[Any, ...]]:
+        """Like ``unsynced`` but raw: (task_id, job_id, worker, task_name, user_id, state, attempts,
+        result JSON text, error, received_at, started_at, finished_at, updated_at, version).
+
+        The sync path skips decoding JSON it would only encode again.
+        """
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT task_id, job_id, worker, task_name, user_id, state, attempts, result, error,"
+                " received_at, started_at, finished_at, updated_at, version FROM task_journal"
+                f" WHERE {_UNSYNCED_WHERE} ORDER BY finished_at LIMIT ?",
+                (limit,),
+            ).fetchall()
+
     def mark_synced(self, versions: Iterable[tuple[str, int]], now: float | None = None) -> int:
         """Mark rows synced at the version that was pushed; a row changed since stays unsynced."""
         now = time.time() if now is None else now

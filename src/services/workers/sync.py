@@ -9,17 +9,16 @@ errors are counted and the backlog simply grows.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from services.common.jobs import RESULTS_TABLE
 from services.common.logging import redact_text
@@ -49,12 +48,24 @@ STAGE_COLUMNS = (
     "updated_at",
 )
 _COLS = ", ".join(STAGE_COLUMNS)
+# Plain types in the stage (JSON as text, times as epoch seconds): COPY of simple values is the
+# fast path; the conversion happens once, in the INSERT ... SELECT.
+STAGE_DDL = """
+CREATE TEMP TABLE task_results_stage (
+    task_id text, job_id text, worker text, task_name text, user_id text, state text, attempts integer,
+    result text, error text, received_at float8, started_at float8, finished_at float8, updated_at float8
+) ON COMMIT DROP
+"""
+_SELECT = (
+    "task_id, job_id, worker, task_name, user_id, state, attempts, result::jsonb, error,"
+    " to_timestamp(received_at), to_timestamp(started_at), to_timestamp(finished_at), to_timestamp(updated_at)"
+)
 _UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c in STAGE_COLUMNS if c != "task_id")
 
 # Equal rank (succeeded vs dead) goes to the newer row; a lower rank never wins.
 UPSERT_SQL = f"""
 INSERT INTO {RESULTS_TABLE} AS t ({_COLS}, synced_at)
-SELECT {_COLS}, now() FROM task_results_stage
+SELECT {_SELECT}, now() FROM task_results_stage
 ON CONFLICT (task_id) DO UPDATE SET {_UPDATES}, synced_at = now()
 WHERE tasks.state_rank(EXCLUDED.state) > tasks.state_rank(t.state)
    OR (tasks.state_rank(EXCLUDED.state) = tasks.state_rank(t.state) AND EXCLUDED.updated_at >= t.updated_at)
@@ -66,11 +77,8 @@ def migrate(database_url: str) -> list[str]:
     return apply_migrations(database_url, "tasks", "services.workers")
 
 
-def _ts(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def _stage_tuple(row: JournalRow) -> tuple[Any, ...]:
+def stage_tuple(row: JournalRow) -> tuple[Any, ...]:
+    """A journal row as the stage table takes it (the shape ``Journal.unsynced_for_push`` reads)."""
     return (
         row.task_id,
         row.job_id,
@@ -79,25 +87,26 @@ def _stage_tuple(row: JournalRow) -> tuple[Any, ...]:
         row.user_id,
         row.state,
         row.attempts,
-        Jsonb(row.result) if row.result is not None else None,
+        json.dumps(row.result, default=str) if row.result is not None else None,
         row.error,
-        _ts(row.received_at),
-        _ts(row.started_at),
-        _ts(row.finished_at),
-        _ts(row.updated_at),
+        row.received_at,
+        row.started_at,
+        row.finished_at,
+        row.updated_at,
     )
 
 
-def push_rows(conn: psycopg.Connection, rows: list[JournalRow]) -> int:
-    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
+def push_rows(conn: psycopg.Connection, rows: Sequence[Sequence[Any]]) -> int:
+    """Upsert stage tuples in one transaction; returns how many rows PostgreSQL inserted or changed.
+
+    Only the first 13 values of each tuple are sent (a trailing journal version is ignored).
+    """
     with conn.transaction():
-        conn.execute(
-            f"CREATE TEMP TABLE task_results_stage (LIKE {RESULTS_TABLE} INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
+        conn.execute(STAGE_DDL)
         with conn.cursor() as cur:
             with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(_stage_tuple(row))
+                    copy.write_row(row[:13])
             cur.execute(UPSERT_SQL)
             return cur.rowcount
 
@@ -158,18 +167,18 @@ class Syncer:
             started = time.monotonic()
             pushed = 0
             try:
-                rows = self.journal.unsynced(self.batch_rows)
+                rows = self.journal.unsynced_for_push(self.batch_rows)
                 # Connect even with nothing to push: "last sync success" must mean PostgreSQL answered.
                 with self._connect() as conn:
                     if not rows:
                         conn.execute("SELECT 1")
                     while rows:
                         push_rows(conn, rows)  # committed here
-                        self.journal.mark_synced((r.task_id, r.version) for r in rows)
+                        self.journal.mark_synced((r[0], r[13]) for r in rows)
                         pushed += len(rows)
                         if len(rows) < self.batch_rows:
                             break
-                        rows = self.journal.unsynced(self.batch_rows)
+                        rows = self.journal.unsynced_for_push(self.batch_rows)
                 outcome = SyncOutcome(ok=True, pushed=pushed, duration_s=time.monotonic() - started)
                 self.state.last_sync_success_ts = time.time()
                 self.state.last_error = None
