@@ -35,7 +35,14 @@ from services.recycle_info.catalog import load_catalog
 
 log = logging.getLogger("ecoeco.chat")
 
-router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+router = APIRouter(
+    prefix="/api/v1/chat",
+    tags=["chat"],
+    responses={
+        401: {"description": "Missing or invalid token (problem+json)"},
+        404: {"description": "No such session or message for this user (problem+json)"},
+    },
+)
 
 User = Annotated[Principal, Depends(require_user)]
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
@@ -105,7 +112,12 @@ async def _answer(
     return history.new_message("assistant", retrieval_answer(found), mode="retrieval", sources=sources)
 
 
-@router.post("/sessions/{session_id}/messages", status_code=201, response_model=Exchange)
+@router.post(
+    "/sessions/{session_id}/messages",
+    status_code=201,
+    response_model=Exchange,
+    responses={429: {"description": "Per-user message budget spent; see Retry-After (problem+json)"}},
+)
 async def post_message(
     session_id: SessionId, body: MessageCreate, request: Request, user: User, r: Redis
 ) -> Any:

@@ -16,7 +16,15 @@ from services.location.geocode_cache import cache_key, cached
 from services.location.models import BinList, CentreList, GeocodeList, ReverseGeocode
 from services.location.points import load_points, nearby
 
-router = APIRouter(prefix="/api/v1/locations", tags=["locations"])
+router = APIRouter(
+    prefix="/api/v1/locations",
+    tags=["locations"],
+    responses={
+        401: {"description": "Geocoding only: missing or invalid token (problem+json)"},
+        502: {"description": "Geocoding only: the Kakao Local API failed or rejected the key"},
+        503: {"description": "Geocoding only: no Kakao key configured, or its quota is spent"},
+    },
+)
 
 Lat = Annotated[float, Query(ge=-90, le=90, description="WGS84 latitude")]
 Lon = Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude")]

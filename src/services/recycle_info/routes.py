@@ -36,7 +36,10 @@ def public_cache_headers(response: Response) -> None:
 
 
 router = APIRouter(
-    prefix="/api/v1/recycle-info", tags=["recycle-info"], dependencies=[Depends(public_cache_headers)]
+    prefix="/api/v1/recycle-info",
+    tags=["recycle-info"],
+    dependencies=[Depends(public_cache_headers)],
+    responses={404: {"description": "No such item, category or region (problem+json)"}},
 )
 
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
