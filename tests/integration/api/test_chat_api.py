@@ -284,3 +284,30 @@ def test_messages_beyond_the_per_minute_budget_are_refused_and_not_stored(
         assert "2 messages a minute" in body["detail"]
         assert httpx.get(f"{base}{BASE}/sessions/{sid}", headers=headers).json()["message_count"] == 4
         assert "ecoeco_chat_rate_limited_total 1.0" in httpx.get(f"{base}/metrics").text
+
+
+def test_with_postgres_down_chat_still_answers_and_only_feedback_is_a_503(
+    api_settings: Settings, user: tuple[str, dict[str, str]]
+) -> None:
+    from tests.conftest import free_port
+
+    from services.chat_llm.app import create_app
+
+    _, headers = user
+    dead_pg = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    with serve(create_app(chat_config(api_settings, openai_base_url=None, database_url=dead_pg))) as base:
+        ready = httpx.get(f"{base}/ready", timeout=10)
+        assert ready.status_code == 503 and ready.json()["dependencies"]["postgres"]["ok"] is False
+        sid = _new_session(base, headers)
+        exchange = httpx.post(
+            f"{base}{BASE}/sessions/{sid}/messages", json={"content": "우유팩"}, headers=headers, timeout=10
+        )
+        assert exchange.status_code == 201
+        answer_id = exchange.json()["answer"]["id"]
+        rated = httpx.put(
+            f"{base}{BASE}/sessions/{sid}/messages/{answer_id}/feedback",
+            json={"rating": 4},
+            headers=headers,
+            timeout=20,
+        )
+        assert_problem(rated, 503)
