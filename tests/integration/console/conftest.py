@@ -176,6 +176,8 @@ def prometheus() -> Iterator[Prometheus]:
     try:
         # rate() over [1m] needs two samples; the alert needs one rule evaluation.
         prom.wait_for('rate(http_requests_total{service="waste"}[1m]) > 0')
+        # ...and several seconds of it, so range queries (sparklines) have points at their steps.
+        prom.wait_for('count_over_time(http_requests_total{service="waste",status="500"}[1m]) >= 6')
         prom.wait_for('ALERTS{alertname="WalBacklogOld",alertstate="firing"}')
         yield prom
     finally:

@@ -37,7 +37,7 @@ def test_wal_info_comes_from_the_worker_metrics(prometheus: Prometheus) -> None:
 
 
 def test_service_metrics_rate_errors_and_p95(prometheus: Prometheus) -> None:
-    source = MetricsSource(prometheus.url, window_s=120, step_s=5)
+    source = MetricsSource(prometheus.url, window_s=120, step_s=2)
     snap = Snapshot()
     LocalClusterSource(status_reader=_no_processes).apply(snap, LocalClusterData(status=_no_processes()))
     source.apply(snap, source.poll())
