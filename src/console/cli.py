@@ -42,10 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         "info", parents=[common], help="config path, active profile, origin of each setting"
     )
     info.add_argument("--json", action="store_true")
-    shot = sub.add_parser(
-        "screenshot", parents=[common], help="render screens to SVG (see --help)", add_help=False
-    )
-    shot.add_argument("args", nargs=argparse.REMAINDER)
+    # Its options belong to console.screenshots: main() hands over whatever follows the word.
+    sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
     return parser
 
 
@@ -266,7 +264,13 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "screenshot" in argv:
+        cut = argv.index("screenshot")
+        args = _parser().parse_args(argv[: cut + 1])
+        args.args = argv[cut + 1 :]
+    else:
+        args = _parser().parse_args(argv)
     commands = {"status": cmd_status, "info": cmd_info, "screenshot": cmd_screenshot, None: cmd_tui}
     try:
         return commands[args.command](args)

@@ -88,3 +88,10 @@ def test_human_status_shows_each_area_and_each_error() -> None:
     assert "== queues  [ERROR: management API: refused]" in text
     assert "k8s-worker-ai" in text and "NotReady" in text
     assert "cluster  yes  30s" in text
+
+
+def test_screenshot_hands_its_own_options_to_the_screenshot_tool(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["screenshot", "--help"])
+    assert exit_.value.code == 0
+    assert "usage: ecoeco-console screenshot" in capsys.readouterr().out
