@@ -17,6 +17,7 @@ from services.common.limits import BodyLimitMiddleware
 from services.common.logging import configure_logging, redact_text
 from services.common.metrics import install_metrics
 from services.common.migrations import apply_migrations, load_migrations
+from services.common.openapi import install_problem_openapi
 from services.common.settings import Settings, get_settings
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
@@ -121,4 +122,5 @@ def create_service_app(
     app.include_router(health_router(service, needs))
     for router in routers:
         app.include_router(router)
+    install_problem_openapi(app)
     return app
