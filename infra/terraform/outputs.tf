@@ -1,6 +1,6 @@
 output "master_public_ip" {
   description = "Public IP of the control plane"
-  value       = module.ec2.instances["k8s-master"].public_ip
+  value       = one([for name, n in module.topology.nodes : module.ec2.instances[name].public_ip if n.role == "master"])
 }
 
 output "node_public_ips" {

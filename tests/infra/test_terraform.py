@@ -258,3 +258,16 @@ def test_outputs_cover_what_ansible_and_the_console_read(root_module: Module) ->
         "node_map_json",
         "cloudfront_distribution_id",
     } <= set(root_module.outputs)
+
+
+def test_no_file_but_topology_yaml_names_a_node(nodes: list[dict[str, Any]]) -> None:
+    from infracheck import CHARTS_DIR, INFRA_DIR, TOPOLOGY_FILE
+
+    names = [n["name"] for n in nodes]
+    offenders = []
+    for base in (INFRA_DIR, CHARTS_DIR):
+        for path in base.rglob("*"):
+            if path.is_file() and path != TOPOLOGY_FILE and ".terraform" not in path.parts:
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                offenders += [f"{path}: {n}" for n in names if n in text]
+    assert offenders == []
