@@ -91,7 +91,7 @@ class Receipt:
     run: bool  # True: execute the task body now
     state: str  # the row's state after the receipt
     attempts: int
-    exhausted: bool = False  # True: this delivery pushed it past max attempts (now dead)
+    exhausted: bool = False  # True: past max attempts; the caller dead-letters it, then finish(DEAD)
 
 
 class Journal:
@@ -202,18 +202,9 @@ class Journal:
                 return Receipt(run=False, state=state, attempts=attempts)
             attempts = 1 if state == TaskState.DEAD else attempts + 1
             if attempts > max_attempts:
-                conn.execute(
-                    "UPDATE task_journal SET state = ?, error = ?, finished_at = ?, updated_at = ?,"
-                    " version = version + 1 WHERE task_id = ?",
-                    (
-                        TaskState.DEAD,
-                        f"attempts exhausted ({attempts - 1} of {max_attempts})",
-                        now,
-                        now,
-                        task_id,
-                    ),
-                )
-                return Receipt(run=False, state=TaskState.DEAD, attempts=attempts - 1, exhausted=True)
+                # Not marked dead here: the caller publishes to q.dlq first, then calls finish(DEAD),
+                # so a crash in between ends in a second dead-letter, never in none.
+                return Receipt(run=False, state=state, attempts=attempts - 1, exhausted=True)
             conn.execute(
                 "UPDATE task_journal SET state = ?, attempts = ?, started_at = COALESCE(?, started_at),"
                 " finished_at = NULL, updated_at = ?, version = version + 1 WHERE task_id = ?",
@@ -248,6 +239,20 @@ class Journal:
                 "UPDATE task_journal SET state = ?, result = ?, error = ?, finished_at = ?, updated_at = ?,"
                 " version = version + 1 WHERE task_id = ?",
                 (state, _json_or_none(result), error, now, now, task_id),
+            )
+
+    def finish_many(
+        self, task_ids: Iterable[str], state: TaskState, error: str, now: float | None = None
+    ) -> None:
+        """Finish many rows in one commit (recovery dead-letters in bulk)."""
+        if state not in FINISHED_STATES:
+            raise ValueError(f"not a finished state: {state}")
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE task_journal SET state = ?, error = ?, finished_at = ?, updated_at = ?,"
+                " version = version + 1 WHERE task_id = ?",
+                [(state, error, now, now, tid) for tid in task_ids],
             )
 
     def record_retry(self, task_id: str, error: str, now: float | None = None) -> None:

@@ -61,7 +61,9 @@ class JournaledTask(Task):
         )
         if not receipt.run:
             if receipt.exhausted:
-                self._dead(rt, task_id, kwargs, f"attempts exhausted ({receipt.attempts} of {max_attempts})")
+                reason = f"attempts exhausted ({receipt.attempts} of {max_attempts})"
+                self._dead(rt, task_id, kwargs, reason)
+                return {"dead": reason}
             else:
                 TASKS.labels(self.worker, self.name, "skipped").inc()
                 log.info("task %s already %s; delivery skipped", task_id, receipt.state)
@@ -78,7 +80,6 @@ class JournaledTask(Task):
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if receipt.attempts >= max_attempts:
-                rt.journal.finish(task_id, TaskState.DEAD, error=error)
                 self._dead(rt, task_id, kwargs, error)
                 return {"dead": error}
             rt.journal.record_retry(task_id, error)
@@ -92,8 +93,9 @@ class JournaledTask(Task):
         return result
 
     def _dead(self, rt: runtime.WorkerRuntime, task_id: str, kwargs: dict[str, Any], reason: str) -> None:
-        # The journal already says dead (receive() or finish()); now make it visible in q.dlq.
+        # q.dlq first, then the journal: a crash in between dead-letters twice rather than never.
         dead_letter(self.app, self.name, kwargs, task_id, self.worker, reason)
+        rt.journal.finish(task_id, TaskState.DEAD, error=reason)
         TASKS.labels(self.worker, self.name, "dead").inc()
         update_job_status(
             rt.redis, kwargs.get("job_id"), status=JobStatus.DEAD, stage=self.worker, error=reason

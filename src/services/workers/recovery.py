@@ -40,16 +40,19 @@ def _requeue(app: Celery, rt: WorkerRuntime, row: JournalRow) -> None:
 def recover(rt: WorkerRuntime, app: Celery) -> RecoveryReport:
     report = RecoveryReport()
     max_attempts = rt.settings.max_attempts
+    reason = f"unfinished at restart with no attempts left (max {max_attempts})"
     for row in rt.journal.unfinished():
         if row.attempts >= max_attempts:
-            reason = f"unfinished at restart after {row.attempts} of {max_attempts} attempts"
-            rt.journal.finish(row.task_id, TaskState.DEAD, error=reason)
+            # q.dlq first, the journal after (one commit for all): a crash in between
+            # dead-letters a row twice rather than never.
             dead_letter(app, row.task_name, row.kwargs, row.task_id, rt.worker, reason)
             update_job_status(rt.redis, row.job_id, status=JobStatus.DEAD, stage=rt.worker, error=reason)
             report.dead.append(row.task_id)
         else:
             _requeue(app, rt, row)
             report.requeued.append(row.task_id)
+    if report.dead:
+        rt.journal.finish_many(report.dead, TaskState.DEAD, reason)
     if report.requeued or report.dead:
         log.warning(
             "journal recovery: %d re-enqueued, %d dead-lettered", len(report.requeued), len(report.dead)

@@ -44,7 +44,9 @@ def test_attempts_are_capped_then_dead(journal):
         assert receipt.run and receipt.attempts == n
         journal.mark_running("p:storage")  # ... and the process dies mid-task
     last = journal.receive("p:storage", "t", KW, max_attempts=3)
-    assert not last.run and last.exhausted and last.state == "dead"
+    assert not last.run and last.exhausted and last.attempts == 3
+    # The caller dead-letters the message, then records the row dead.
+    journal.finish("p:storage", TaskState.DEAD, error="attempts exhausted")
     assert journal.get("p:storage").state == "dead"
     # A plain redelivery of a dead task is not run; a requeue from the dead-letter queue is.
     assert not journal.receive("p:storage", "t", KW, max_attempts=3).run
