@@ -174,9 +174,14 @@ class Collector:
             return
         attempt = _Attempt(source)
         self._inflight[name] = attempt
-        if not attempt.done.wait(source.timeout_s):
-            self._record(name, None, TimeoutError(f"no answer within {source.timeout_s:g}s"))
-            return
+        deadline = time.monotonic() + source.timeout_s
+        # Waited in slices so that stop() is prompt even while a slow poll is in flight.
+        while not attempt.done.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
+            if self._stop.is_set():
+                return
+            if time.monotonic() >= deadline:
+                self._record(name, None, TimeoutError(f"no answer within {source.timeout_s:g}s"))
+                return
         self._record(name, attempt.data, attempt.error)
 
     def _record(self, name: str, data: object, error: BaseException | None) -> None:

@@ -193,6 +193,18 @@ def test_stop_ends_every_thread_promptly(profile: Profile) -> None:
     assert not any(t.is_alive() for t in c._threads)
 
 
+def test_stop_is_prompt_while_a_poll_hangs(profile: Profile) -> None:
+    gate = threading.Event()
+    hung = CountingSource("hung", block=gate)
+    hung.timeout_s = 60.0
+    c = Collector(profile, [hung])
+    c.start()
+    wait_until(lambda: hung.calls == 1)
+    c.stop(timeout=2.0)
+    assert not any(t.is_alive() for t in c._threads)
+    gate.set()
+
+
 def test_collect_once_reports_every_source_even_a_hung_one(profile: Profile) -> None:
     gate = threading.Event()
     hung, good, bad = (
