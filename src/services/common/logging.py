@@ -19,7 +19,12 @@ PRESIGNED = re.compile(
 )
 
 # Attributes every LogRecord has; anything else came from ``extra=``.
-_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# (uvicorn's "color_message" duplicates msg with terminal escapes.)
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def redact_text(text: str) -> str:

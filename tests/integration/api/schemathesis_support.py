@@ -50,6 +50,18 @@ def _header(headers: Any, name: str) -> str:
     return ""
 
 
+def _conformance(case: Any, response: Any) -> str | None:
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+    try:
+        case.validate_response(response, checks=[response_schema_conformance, content_type_conformance])
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # schemathesis raises AssertionError subclasses or failure groups
+        return f"not as documented: {str(exc).strip().splitlines()[0][:200]}"
+    return None
+
+
 def check_response(status: int, content_type: str) -> str | None:
     """Why a response is wrong (None when it is fine)."""
     if status >= 500:
@@ -67,8 +79,12 @@ def fuzz_service(
     modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
     exclude_paths: tuple[str, ...] = ("/metrics",),
     timeout_s: float = 10.0,
+    conformance: bool = True,
 ) -> tuple[list[Failure], int]:
-    """Fuzz every operation of a running service; returns (failures, requests sent)."""
+    """Fuzz every operation of a running service; returns (failures, requests sent).
+
+    With ``conformance`` the body and content type of every response must also match what the
+    OpenAPI document promises for that status code (schemathesis' own conformance checks)."""
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=timeout_s)
     failures: list[Failure] = []
     sent = [0]
@@ -89,6 +105,8 @@ def fuzz_service(
             response = case.call(base_url=base_url, headers=dict(headers or {}), timeout=timeout_s)
             sent[0] += 1
             reason = check_response(response.status_code, _header(response.headers, "content-type"))
+            if reason is None and conformance:
+                reason = _conformance(case, response)
             # Record, do not raise: no shrinking, and one report lists every failing operation.
             if reason and (response.status_code, reason) not in seen:
                 seen.add((response.status_code, reason))
