@@ -68,6 +68,8 @@ class OverviewScreen(AreaScreen):
             container.styles.grid_size_columns = max(1, min(columns, len(container.children)))
             container.styles.grid_rows = str(tile_height)
             container.styles.grid_columns = str(self.tile_width)
+        # The attention list only gets rows the map does not need (none at 80x24).
+        self.query_one("#attention").display = self.tall_tiles
         for tile in self.query(NodeTile):
             tile.styles.height = tile_height
             tile.styles.width = self.tile_width

@@ -64,10 +64,15 @@ class SourceLine(QuietStatic):
                 if not compact:
                     bits.append(f"[dim]{name}: no data yet[/dim]")
                 continue
-            data_age = fmt.age(fmt.source_age(snapshot, name))
+            age_s = fmt.source_age(snapshot, name)
+            data_age = fmt.age(age_s)
             paused = " [dim](paused)[/dim]" if status.paused else ""
             if status.ok:
-                bits.append(f"[$success]✓[/$success] {name} {data_age}{paused}")
+                # Fresh data (within two poll intervals) shows no age: the line then stays the
+                # same from poll to poll and costs no redraw; a stale age is shown, in warning colour.
+                fresh = age_s is not None and age_s <= max(2 * status.interval_s, 5.0)
+                age_note = "" if fresh else f" [$warning]{data_age} old[/$warning]"
+                bits.append(f"[$success]✓[/$success] {name}{age_note}{paused}")
             else:
                 failing = True
                 err = escape(status.error or "unreachable")

@@ -1,0 +1,114 @@
+"""Bytes the console writes to its terminal per minute: when nothing changes, when everything does.
+
+The console runs under a pty with a real Collector polling every 2 s (the floor) over in-process
+sources that serve a synthetic platform (13 nodes / 200 pods / 10 queues / 2 workers / 6 services):
+``static`` serves the same data every poll, ``changing`` changes every value every poll. All
+bytes read from the pty master are counted after the first paint.
+
+    uv run python bench/console_bytes.py [--seconds 60] [--area overview]
+(a shorter ``--seconds`` is scaled to a minute.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from console_ptyrun import python, spawn
+
+HERE = Path(__file__).resolve().parent
+PARTS = ("cluster", "queues", "wal", "metrics", "services")
+
+
+class SyntheticSource:
+    def __init__(self, name: str, changing: bool) -> None:
+        self.name = name
+        self.interval_s = 2.0
+        self.timeout_s = 5.0
+        self.changing = changing
+        self.polls = 0
+
+    def poll(self) -> object:
+        from console_cpu import synth
+        from console.snapshot import DependencyStatus, ServiceHealth
+
+        self.polls += 1
+        r = self.polls if self.changing else 0
+        snap = synth(200, 10, r)
+        snap.services = [
+            ServiceHealth(
+                name=s,
+                url=f"http://127.0.0.1:{9000 + i}",
+                live=True,
+                ready=bool((r + i) % 5),
+                latency_ms=float((r * 7 + i) % 90),
+                dependencies={"postgresql": DependencyStatus(ok=bool((r + i) % 3))},
+            )
+            for i, s in enumerate(("auth", "userinfo", "location", "waste", "recycle-info", "chat-llm"))
+        ]
+        return snap
+
+    def apply(self, snapshot, data) -> None:  # type: ignore[no-untyped-def]
+        setattr(snapshot, self.name, getattr(data, self.name))
+
+
+def child(mode: str, area: str) -> None:
+    from console.app import EcoApp
+    from console.collector import Collector
+    from console.config import Profile
+
+    profile = Profile(name="bench", environment="staging")
+    sources = [SyntheticSource(name, mode == "changing") for name in PARTS]
+    app = EcoApp(profile, handle_signals=True)
+    collector = Collector(profile, sources, on_update=app.notify_source_updated)
+    app.attach_collector(collector)
+    if area != "overview":
+        app.call_after_refresh(app.action_area, area)
+    try:
+        app.run()
+    finally:
+        collector.stop()
+
+
+def measure(mode: str, seconds: float, area: str) -> float:
+    proc = spawn(python(str(HERE / "console_bytes.py"), "--child", mode, "--area", area), size=(120, 40))
+    try:
+        if proc.pump(90, until=b"Eco") is None:
+            raise SystemExit("the console did not paint within 90 s")
+        proc.pump(6)  # first polls land and the first full frame is drawn
+        before = proc.total_bytes
+        proc.pump(seconds)
+        written = proc.total_bytes - before
+    finally:
+        proc.stop()
+    return written * 60 / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--area", default="overview", help="area shown while measuring (overview, nodes, queues...)"
+    )
+    parser.add_argument("--child", choices=("static", "changing"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        sys.path.insert(0, str(HERE))
+        child(args.child, args.area)
+        return 0
+    print(
+        f"terminal bytes per minute, area {args.area}, 120x40, polls every 2 s, measured {args.seconds:.0f} s:"
+    )
+    for mode in ("static", "changing"):
+        print(
+            f"  {'nothing changes' if mode == 'static' else 'everything changes':18s} "
+            f"{measure(mode, args.seconds, args.area):12,.0f} bytes/min"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

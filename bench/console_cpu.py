@@ -1,0 +1,209 @@
+"""CPU of the console: idle over N seconds under a pty, and the cost of one refresh per area.
+
+    uv run python bench/console_cpu.py idle [--seconds 60] [--fixed | --profile sandbox]
+    uv run python bench/console_cpu.py refresh [--rounds 10]
+
+``idle`` launches the console (live sources on ``--profile`` by default; the profile's
+endpoints must be up, the bench does not start anything) and reads the process's own CPU time
+from /proc after a warm-up. ``refresh`` renders synthetic snapshots headlessly (13 nodes / 200
+pods / 10 queues / 2 workers, and 5,000 pods / 500 queues) with every value changed each round,
+and times the render of each area including the layout/paint that follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import time
+
+from console_ptyrun import FIXTURES, python, spawn
+
+FIXED = f"""
+from pathlib import Path
+from console.app import EcoApp
+from console.screenshots import load_fixture
+EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_signals=True).run()
+"""
+
+
+def idle(args: argparse.Namespace) -> None:
+    if args.fixed:
+        argv, what = python("-c", FIXED), "fixed snapshot, no sources"
+    else:
+        exe = shutil.which("ecoeco-console") or sys.executable.replace("python", "ecoeco-console")
+        argv, what = [exe, "--profile", args.profile], f"live sources, profile {args.profile}"
+    proc = spawn(argv, size=(120, 40))
+    try:
+        if proc.pump(90, until=b"control-plane") is None:
+            raise SystemExit("the console did not paint its overview within 90 s")
+        proc.pump(args.warmup)
+        cpu0, bytes0, t0 = proc.cpu_seconds(), proc.total_bytes, time.monotonic()
+        proc.pump(args.seconds)
+        cpu1, bytes1, t1 = proc.cpu_seconds(), proc.total_bytes, time.monotonic()
+    finally:
+        proc.stop()
+    wall = t1 - t0
+    print(f"idle console ({what}), {wall:.0f} s after a {args.warmup:.0f} s warm-up:")
+    print(f"  CPU time {cpu1 - cpu0:.2f} s = {100 * (cpu1 - cpu0) / wall:.1f}% of one core")
+    print(f"  terminal output {bytes1 - bytes0:,} bytes ({(bytes1 - bytes0) * 60 / wall:,.0f} bytes/min)")
+
+
+def synth(pods: int, queues: int, round_no: int):  # type: ignore[no-untyped-def]
+    from console.snapshot import (
+        MetricsState,
+        NodeInfo,
+        PodInfo,
+        QueueInfo,
+        ServiceMetrics,
+        Snapshot,
+        SourceStatus,
+        WalInfo,
+    )
+    from console.topology import load_topology
+
+    r = round_no
+    topo = load_topology().nodes
+    nodes = []
+    for i, t in enumerate(topo):
+        mine = [
+            PodInfo(
+                name=f"pod-{i}-{k}",
+                namespace=f"ns{k % 7}",
+                node=t.name,
+                phase="Running" if (k + r) % 13 else "Pending",
+                ready=bool((k + r) % 11),
+                restarts=(k * r) % 9,
+                waiting_reason="CrashLoopBackOff" if (k + r) % 97 == 0 else None,
+                owner=f"deploy-{k % 40}",
+            )
+            for k in range(pods // len(topo) + (1 if i < pods % len(topo) else 0))
+        ]
+        hist = [float((j * 7 + r + i) % 100) for j in range(60)]
+        nodes.append(
+            NodeInfo(
+                name=t.name,
+                role=t.role,
+                domain=t.domain,
+                instance_type=t.instance_type,
+                status="Ready" if (i + r) % 17 else "NotReady",
+                cpu_percent=hist[-1],
+                mem_percent=hist[-2],
+                cpu_history=hist,
+                mem_history=hist[::-1],
+                pods=mine,
+            )
+        )
+    snap = Snapshot(
+        taken_at=1_780_000_000.0 + r * 2,
+        sources={
+            n: SourceStatus(name=n, ok=True, updated_at=1_780_000_000.0 + r * 2)
+            for n in ("cluster", "queues")
+        },
+    )
+    snap.cluster.nodes = nodes
+    snap.queues = [
+        QueueInfo(
+            name=f"q.{k}",
+            ready=(k * 31 + r * 17) % 5000,
+            unacked=(k + r) % 10,
+            consumers=(k + r) % 3,
+            publish_rate=float(r % 50),
+            deliver_rate=float((r + k) % 50),
+            ack_rate=float((r * k) % 50),
+            depth_history=[float((j + k + r) % 40) for j in range(30)],
+        )
+        for k in range(queues)
+    ]
+    snap.wal = [
+        WalInfo(
+            worker=w,
+            unsynced_rows=r * 10 + j,
+            oldest_unsynced_age_s=float(r),
+            sync_interval_s=300.0,
+            unsynced_history=[float((x + r) % 50) for x in range(60)],
+        )
+        for j, w in enumerate(("storage", "ai"))
+    ]
+    snap.metrics = MetricsState(
+        services=[
+            ServiceMetrics(
+                service=s,
+                request_rate=float(r % 9),
+                error_ratio=0.001 * r,
+                p95_latency_s=0.01 * (r % 7),
+                rate_history=[float((x + r) % 9) for x in range(60)],
+                p95_history=[0.01 * ((x + r) % 7) for x in range(60)],
+                error_history=[0.001 * ((x + r) % 5) for x in range(60)],
+            )
+            for s in ("auth", "userinfo", "location", "waste", "recycle-info", "chat-llm")
+        ]
+    )
+    return snap
+
+
+async def refresh_cost(pods: int, queues: int, rounds: int) -> dict[str, list[float]]:
+    from console.app import EcoApp
+
+    snaps = [synth(pods, queues, r) for r in range(rounds + 1)]
+    copy_ms = []
+    for s in snaps[:5]:
+        t = time.perf_counter()
+        s.model_copy(deep=True)
+        copy_ms.append((time.perf_counter() - t) * 1000)
+    app = EcoApp(snapshot=snaps[0])
+    timings: dict[str, list[float]] = {"snapshot copy": copy_ms}
+    async with app.run_test(size=(200, 60)) as pilot:
+        for mode in ("overview", "nodes", "queues", "wal", "metrics"):
+            await app.switch_mode(mode)
+            await pilot.pause()
+            timings[mode] = []
+            timings[f"{mode} (code)"] = []
+            for snap in snaps[1:]:
+                t = time.perf_counter()
+                app.current_snapshot = snap
+                app.generation += 1
+                app._render_visible()
+                timings[f"{mode} (code)"].append((time.perf_counter() - t) * 1000)
+                await pilot.pause()  # layout and paint of what changed
+                timings[mode].append((time.perf_counter() - t) * 1000)
+        timings["no change"] = []
+        for _ in range(len(snaps) - 1):  # what one message round-trip costs here, for reference
+            t = time.perf_counter()
+            await pilot.pause()
+            timings["no change"].append((time.perf_counter() - t) * 1000)
+    return timings
+
+
+def refresh(args: argparse.Namespace) -> None:
+    for pods, queues in ((200, 10), (5000, 500)):
+        t = asyncio.run(refresh_cost(pods, queues, args.rounds))
+        print(
+            f"refresh with 13 nodes / {pods} pods / {queues} queues / 2 workers "
+            f"(every value changed each round, {args.rounds} rounds, 200x60):"
+        )
+        for name, values in t.items():
+            print(f"  {name:17s} median {statistics.median(values):8.1f} ms   max {max(values):8.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    p_idle = sub.add_parser("idle")
+    p_idle.add_argument("--seconds", type=float, default=60.0)
+    p_idle.add_argument("--warmup", type=float, default=10.0)
+    p_idle.add_argument("--profile", default="sandbox")
+    p_idle.add_argument("--fixed", action="store_true", help="fixed snapshot instead of live sources")
+    p_ref = sub.add_parser("refresh")
+    p_ref.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    idle(args) if args.what == "idle" else refresh(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
