@@ -31,6 +31,7 @@ class SyntheticSource:
 
     def poll(self) -> object:
         from console_cpu import synth
+
         from console.snapshot import DependencyStatus, ServiceHealth
 
         self.polls += 1
