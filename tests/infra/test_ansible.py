@@ -206,3 +206,57 @@ def test_inventory_is_never_committed() -> None:
     assert "hosts.yml" in ignore
     cfg = (ANSIBLE_DIR / "ansible.cfg").read_text()
     assert "inventory = inventory/hosts.yml" in cfg
+
+
+def test_application_namespaces_get_the_charts_pull_secret() -> None:
+    charts_secret = yaml.safe_load((INFRA_DIR.parent / "charts/ecoeco-api/values.yaml").read_text())
+    group_vars = yaml.safe_load((ANSIBLE_DIR / "inventory/group_vars/all.yml").read_text())
+    assert charts_secret["imagePullSecrets"] == [{"name": group_vars["registry_pull_secret_name"]}]
+    tasks = yaml.safe_load((ANSIBLE_DIR / "roles/argocd/tasks/main.yml").read_text())
+    secret_task = next(t for t in tasks if "pull secret" in t["name"])
+    kinds = [d["kind"] for d in secret_task["kubernetes.core.k8s"]["definition"]]
+    assert kinds == ["Namespace", "Secret"]
+    assert secret_task["no_log"] is True
+    defaults = (ANSIBLE_DIR / "roles/argocd/defaults/main.yml").read_text()
+    assert "topology_file" in defaults and "'api-'" in defaults
+
+
+def test_ansible_evaluates_labels_taints_and_namespaces_from_the_topology(tmp_path: Path) -> None:
+    # Real Ansible, localhost only: the expressions label-nodes.yml and the argocd role loop over.
+    (label_play,) = yaml.safe_load((ANSIBLE_DIR / "playbooks/label-nodes.yml").read_text())
+    taint_loop = label_play["tasks"][1]["loop"]
+    play = [
+        {
+            "name": "Evaluate",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars_files": [str(ANSIBLE_DIR / "roles/argocd/defaults/main.yml")],
+            "vars": {
+                "topology_file": str(TOPOLOGY_FILE),
+                "label_nodes_topology": label_play["vars"]["label_nodes_topology"],
+            },
+            "tasks": [
+                {"name": "Namespaces", "ansible.builtin.debug": {"var": "argocd_app_namespaces"}},
+                {
+                    "name": "Taints",
+                    "ansible.builtin.debug": {
+                        "msg": taint_loop.replace("}}", " | map('first') | map(attribute='name') | list }}")
+                    },
+                },
+            ],
+        }
+    ]
+    (tmp_path / "eval.yml").write_text(yaml.safe_dump(play))
+    proc = run_tool(
+        [tool("ansible-playbook"), "-i", "localhost,", str(tmp_path / "eval.yml")],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nodes = yaml.safe_load(TOPOLOGY_FILE.read_text())["nodes"]
+    for node in nodes:
+        if node["role"] == "api":
+            assert f'"api-{node["domain"]}"' in proc.stdout
+        if node.get("taints"):
+            assert f'"{node["name"]}"' in proc.stdout
+    assert '"workers"' in proc.stdout
