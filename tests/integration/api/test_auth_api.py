@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+import redis
 from pydantic import SecretStr
 from tests.integration.api.conftest import assert_problem, bearer
 from tests.integration.api.oauth_provider import CLIENT_ID, LocalProvider
@@ -170,10 +171,14 @@ def authorize(base: str, provider: str) -> str:
     return resp.json()["state"]
 
 
-def test_oauth_login_creates_then_finds_the_same_user(oauth_auth_url: str, provider: LocalProvider) -> None:
+def test_oauth_login_creates_then_finds_the_same_user(
+    oauth_auth_url: str, provider: LocalProvider, redis_url: str
+) -> None:
     subject = str(uuid.uuid4().int % 10**12)
     email = new_email()
     state = authorize(oauth_auth_url, "kakao")
+    ttl = redis.Redis.from_url(redis_url).ttl(f"ecoeco:auth:oauth_state:{state}")
+    assert 590 <= ttl <= 600  # kept 10 minutes
     code = provider.issue_code(subject, email)
     resp = httpx.get(
         f"{oauth_auth_url}/api/v1/auth/oauth/kakao/callback", params={"code": code, "state": state}

@@ -221,3 +221,24 @@ def test_a_broken_migration_keeps_the_service_not_ready_and_says_why(
             detail = resp.json()["dependencies"]["postgres"]["detail"] or ""
             time.sleep(0.2)
         assert "003_broken" in detail and "no_such_function" in detail
+
+
+def test_optional_user_allows_anonymous_but_not_bad_tokens(pg_url: str, redis_url: str) -> None:
+    from fastapi import APIRouter, Depends
+
+    from services.common.security import issue_token, optional_user
+
+    router = APIRouter()
+
+    @router.get("/maybe")
+    async def maybe(user=Depends(optional_user)) -> dict:
+        return {"user": user.user_id if user else None}
+
+    settings = Settings(database_url=pg_url, redis_url=redis_url)
+    with serve(create_service_app("demo", [router], settings=settings)) as base:
+        assert httpx.get(f"{base}/maybe").json() == {"user": None}
+        token, _ = issue_token(settings, "u-42", None)
+        assert httpx.get(f"{base}/maybe", headers={"Authorization": f"Bearer {token}"}).json() == {
+            "user": "u-42"
+        }
+        assert_problem(httpx.get(f"{base}/maybe", headers={"Authorization": "Bearer x.y.z"}), 401)
