@@ -59,6 +59,7 @@ def test_control_commands_reply(worker_env, start_worker, client_app, s3_client)
     # Replay of a journal with nothing unfinished changes nothing.
     time.sleep(1)
     assert storage.states() == {task_id(job, "storage"): "succeeded"}
+    assert storage.stop() == 0  # SIGTERM: warm shutdown, clean exit
 
 
 def test_recovery_at_start_requeues_or_dead_letters(
