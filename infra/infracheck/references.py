@@ -3,7 +3,7 @@
 Checks, per module: each ``var.X`` is a declared variable, each ``local.X`` a declared local,
 each ``module.M.O`` a called module with that output, each ``<type>.<name>`` / ``data.<type>.<name>``
 a declared resource / data source; each module call passes only declared variables and every
-variable without a default.
+variable without a default; and every variable and local is used (tflint would flag it).
 """
 
 from __future__ import annotations
@@ -60,8 +60,18 @@ def module_problems(mod: Module) -> list[str]:
     return problems
 
 
+def unused_declarations(mod: Module) -> list[str]:
+    """Variables and locals nothing reads (tflint's terraform_unused_declarations, offline)."""
+    text = "\n".join(_code(tf) for tf in sorted(mod.path.glob("*.tf")))
+    used_vars, used_locals = set(_VAR.findall(text)), set(_LOCAL.findall(text))
+    for tpl in mod.path.rglob("*.tpl"):
+        used_vars |= set(_VAR.findall(tpl.read_text(encoding="utf-8")))
+    unused = [f"{mod.path.name}: unused variable {v!r}" for v in sorted(set(mod.variables) - used_vars)]
+    return unused + [f"{mod.path.name}: unused local {v!r}" for v in sorted(set(mod.locals) - used_locals)]
+
+
 def all_problems(root: Module) -> list[str]:
     problems: list[str] = []
     for addr, mod in walk_modules(root).items():
-        problems += [f"{addr or 'root'}: {p}" for p in module_problems(mod)]
+        problems += [f"{addr or 'root'}: {p}" for p in module_problems(mod) + unused_declarations(mod)]
     return problems

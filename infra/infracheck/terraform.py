@@ -21,9 +21,7 @@ class Expr(str):
 
 def _normalize(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            _unquote(k): _normalize(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")
-        }
+        return {_unquote(k): _normalize(v) for k, v in value.items() if not k.startswith("__")}
     if isinstance(value, list):
         return [_normalize(v) for v in value]
     if isinstance(value, str):

@@ -40,7 +40,6 @@ module "security_groups" {
 module "ec2" {
   source = "./modules/ec2"
 
-  name                 = local.name_prefix
   cluster              = module.topology.cluster
   nodes                = module.topology.nodes
   subnet_ids           = module.vpc.public_subnet_ids

@@ -49,8 +49,12 @@ def test_reference_check_reports_a_typo(tmp_path: Path) -> None:
     s3.write_text(s3.read_text().replace("var.image_retention_days", "var.image_retention_dayz"))
     main = copy / "main.tf"
     main.write_text(main.read_text().replace("az_count = var.az_count", "az_count = var.az_count\n  azs = 3"))
+    (copy / "variables.tf").write_text(
+        (copy / "variables.tf").read_text() + 'variable "unused" {\n  type = string\n}\n'
+    )
     problems = all_problems(load_module(copy))
     assert any("var.image_retention_dayz" in p for p in problems)
+    assert any("unused variable 'unused'" in p for p in problems)
     assert any("unknown argument 'azs'" in p for p in problems)
 
 

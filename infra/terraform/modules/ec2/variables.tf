@@ -1,8 +1,3 @@
-variable "name" {
-  description = "Name prefix"
-  type        = string
-}
-
 variable "cluster" {
   description = "Kubernetes cluster name (cluster ownership tag)"
   type        = string
