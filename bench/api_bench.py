@@ -138,6 +138,7 @@ def main() -> int:
             f"{auth_base}/api/v1/auth/register", json={"email": email, "password": "bench password"}
         ).json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        run_case("baseline  GET /health (no I/O)", f"{auth_base}/health", {}, args.requests, args.concurrency)
         run_case(
             "token verification  GET /auth/me",
             f"{auth_base}/api/v1/auth/me",
