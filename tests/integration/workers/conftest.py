@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+import redis
 from celery import Celery
 from kombu import Connection
 from moto.server import ThreadedMotoServer
@@ -213,6 +214,19 @@ class WorkerProcess:
 
     def states(self) -> dict[str, str]:
         return {r["task_id"]: r["state"] for r in self.journal_rows()}
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis_keys(redis_url: str) -> Iterator[None]:
+    """Delete the job-status and phash-cache keys a test created (Redis db 1 is shared)."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    patterns = ("ecoeco:waste:job:job-*", "ecoeco:ai:phash:*")
+    before = {k for p in patterns for k in client.scan_iter(p)}
+    yield
+    new = {k for p in patterns for k in client.scan_iter(p)} - before
+    if new:
+        client.delete(*new)
+    client.close()
 
 
 @pytest.fixture

@@ -91,6 +91,16 @@ def test_upload_is_cleaned_classified_and_synced_once(
     wait_for(lambda: storage.metric("ecoeco_wal_last_sync_success_timestamp_seconds"), what="sync")
     assert len(pg_rows(pg_url, job_id)) == 2
 
+    # The same picture uploaded again is answered from the perceptual-hash cache.
+    again = new_job_id()
+    send_storage(client_app, again, upload(s3_client, again, photo_bytes(seed=3)))
+    status2 = wait_for(
+        lambda: (s := r.hgetall(job_status_key(again))).get("status") == "done" and s, what="second job done"
+    )
+    second = json.loads(status2["result"])
+    assert second["cache"] == "hit"
+    assert (second["category"], second["phash"]) == (result["category"], result["phash"])
+
 
 def _skipped(proc) -> bool:
     for line in proc.metrics().splitlines():
