@@ -21,7 +21,7 @@ from tests.k8s_double.server import KubeDouble
 
 PROMETHEUS = "/usr/bin/prometheus"
 SCRAPE_S = 1
-WAL_NOW = time.time()
+LAST_SYNC_TS = 1_795_000_000.0  # fixed: this module may be imported twice (as conftest and by name)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +66,11 @@ class Exporter:
             self.rows.labels("storage", state).set(n)
         self.unsynced.labels("storage").set(44)
         self.oldest.labels("storage").set(612.5)
-        self.last_ok.labels("storage").set(WAL_NOW - 700)
+        self.last_ok.labels("storage").set(LAST_SYNC_TS)
         self.errors.labels("storage").inc(3)
         self.size.labels("storage").set(4_120_000)
         self.unsynced.labels("ai").set(0)
-        self.last_ok.labels("ai").set(WAL_NOW - 10)
+        self.last_ok.labels("ai").set(LAST_SYNC_TS + 690)
         self.size.labels("ai").set(32_768)
         self._stop = threading.Event()
         self.port = free_port()
