@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
@@ -16,7 +18,9 @@ ALL_NODES = "*"
 STYLE = {"ok": "green", "warn": "yellow", "bad": "bold red", "unknown": "dim"}
 
 
+@lru_cache(maxsize=4096)
 def level_text(text: str, level: str) -> Text:
+    # Cached: thousands of pods share a handful of (state, level) pairs; cells are never mutated.
     return Text(f"{fmt.HEALTH_GLYPH[level]} {text}", style=STYLE[level])
 
 

@@ -1,0 +1,57 @@
+"""SyncedTable: cell-by-cell updates (one at a time and in bulk), rows coming and going, filter."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from console.widgets.synced_table import BULK_WRITES, SyncedTable
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SyncedTable(["name", "value"])
+
+
+def rows(n: int, version: int) -> list[tuple[str, list[str]]]:
+    return [(f"r{i}", [f"row {i}", f"v{version}-{i}"]) for i in range(n)]
+
+
+async def test_few_and_many_changes_update_cells_and_keep_the_cursor() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(SyncedTable)
+        table.sync(rows(10, 0))
+        table.move_cursor(row=7)
+        table.sync(rows(10, 1))  # 10 changed cells: one by one
+        assert table.get_row("r7")[1] == "v1-7" and table.cursor_key() == "r7"
+        many = BULK_WRITES * 2
+        table.sync(rows(many, 1))
+        table.move_cursor(row=many - 5)
+        table.sync(rows(many, 2))  # more than BULK_WRITES changed cells: in bulk
+        await pilot.pause()
+        assert [table.get_row(f"r{i}")[1] for i in (0, many - 1)] == ["v2-0", f"v2-{many - 1}"]
+        assert table.cursor_key() == f"r{many - 5}"
+        assert table.row_count == many
+
+
+async def test_rows_that_disappear_are_removed_and_new_ones_added() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)):
+        table = app.query_one(SyncedTable)
+        table.sync(rows(5, 0))
+        table.sync([*rows(5, 0)[1:], ("new", ["new row", "x"])])
+        assert table.shown_keys() == ["r1", "r2", "r3", "r4", "new"]
+        assert table.row_count == 5
+
+
+async def test_filter_matches_any_cell_and_updates_continue_under_it() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)):
+        table = app.query_one(SyncedTable)
+        table.sync(rows(20, 0))
+        table.set_filter("ROW 1")  # case-insensitive: row 1, row 10..19
+        assert table.shown_keys() == ["r1", *[f"r{i}" for i in range(10, 20)]]
+        table.sync(rows(20, 1))
+        assert table.get_row("r12")[1] == "v1-12" and table.row_count == 11
+        table.set_filter("")
+        assert table.row_count == 20
