@@ -7,7 +7,14 @@ import psycopg
 import pytest
 import redis
 from kombu import Connection, Exchange, Producer
-from tests.integration.workers.conftest import broadcast, dlq_messages, new_job_id, wait_for
+from tests.integration.workers.conftest import (
+    BUCKET,
+    broadcast,
+    dlq_messages,
+    new_job_id,
+    send_storage,
+    wait_for,
+)
 
 from services.common.jobs import EXCHANGE, TASK_STORAGE, job_status_key, task_id
 from services.workers.dead_letter import DEAD_REASON_HEADER
@@ -67,3 +74,26 @@ def test_undecodable_message_goes_to_dlq_and_journal(worker_env, start_worker, c
     assert len(dead) == 1 and dead[0]["headers"]["id"] == "garbage-1"
     row = wait_for(lambda: next((r for r in storage.journal_rows() if r["task_id"] == "garbage-1"), None))
     assert row["state"] == "dead" and "undecodable" in row["error"]
+
+
+def test_upload_that_is_not_an_image_fails_once_with_a_reason(
+    worker_env, start_worker, client_app, s3_client, redis_url
+):
+    storage = start_worker("storage", worker_env)
+    job = new_job_id()
+    key = f"uploads/{job}/photo.jpg"
+    s3_client.put_object(
+        Bucket=BUCKET, Key=key, Body=b"%PDF-1.7 this is a document", ContentType="image/jpeg"
+    )
+    tid = send_storage(client_app, job, key)
+    row = wait_for(
+        lambda: next(
+            (r for r in storage.journal_rows() if r["task_id"] == tid and r["state"] == "failed"), None
+        ),
+        what="row failed",
+    )
+    assert row["attempts"] == 1  # bad input is not retried
+    assert "not a readable image" in row["error"]
+    status = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(job_status_key(job))
+    assert status["status"] == "failed" and "not a readable image" in status["error"]
+    assert dlq_messages(client_app.conf.broker_url) == []
