@@ -15,6 +15,7 @@ from celery import Task
 from celery.exceptions import Reject
 
 from services.common.jobs import JobStatus, TaskState
+from services.common.logging import redact_text
 from services.workers import runtime
 from services.workers.dead_letter import DEAD_REASON_HEADER, dead_letter
 from services.workers.job_status import update_job_status
@@ -64,9 +65,8 @@ class JournaledTask(Task):
                 reason = f"attempts exhausted ({receipt.attempts} of {max_attempts})"
                 self._dead(rt, task_id, kwargs, reason)
                 return {"dead": reason}
-            else:
-                TASKS.labels(self.worker, self.name, "skipped").inc()
-                log.info("task %s already %s; delivery skipped", task_id, receipt.state)
+            TASKS.labels(self.worker, self.name, "skipped").inc()
+            log.info("task %s already %s; delivery skipped", task_id, receipt.state)
             return {"skipped": receipt.state}
         try:
             result = self.run(*args, **kwargs)
@@ -78,7 +78,8 @@ class JournaledTask(Task):
             )
             return {"failed": str(exc)}
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            # Exception texts can carry URLs with credentials: the journal and logs get them masked.
+            error = redact_text(f"{type(exc).__name__}: {exc}")[:2000]
             if receipt.attempts >= max_attempts:
                 self._dead(rt, task_id, kwargs, error)
                 return {"dead": error}
