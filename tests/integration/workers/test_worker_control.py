@@ -19,7 +19,7 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import EXCHANGE, TASK_STORAGE, task_id
+from services.common.jobs import EXCHANGE, TASK_STORAGE, TaskState, task_id
 from services.workers.journal import Journal
 
 pytestmark = pytest.mark.integration
@@ -99,3 +99,22 @@ def test_recovery_at_start_requeues_or_dead_letters(
 
 def upload_at(client, key: str, data: bytes) -> None:
     client.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType="image/jpeg")
+
+
+def test_wal_replay_revives_dead_rows_on_request(worker_env, start_worker, client_app, s3_client, tmp_path):
+    job = new_job_id()
+    tid = task_id(job, "storage")
+    kwargs = {"job_id": job, "user_id": "u", "object_key": upload(s3_client, job, photo_bytes(seed=8))}
+    journal = Journal(tmp_path / "wal" / "storage.db", "storage")
+    journal.receive(tid, TASK_STORAGE, kwargs, max_attempts=3)
+    journal.finish(tid, TaskState.DEAD, error="gave up while S3 was down")
+    journal.close()
+
+    storage = start_worker("storage", worker_env)
+    assert broadcast(client_app, "wal_replay", storage.node) == {"ok": True, "accepted": "replay"}
+    time.sleep(1.5)
+    assert storage.states() == {tid: "dead"}  # a plain replay leaves dead rows alone
+
+    broadcast(client_app, "wal_replay", storage.node, task_ids=[tid])
+    wait_for(lambda: storage.states() == {tid: "succeeded"}, what="revived row succeeded")
+    assert storage.journal_rows()[0]["attempts"] == 1
