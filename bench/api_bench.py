@@ -6,8 +6,8 @@ Measures (plus ``GET /health`` as the framework-only baseline):
   * a cached recycle-info read: ``GET /api/v1/recycle-info/categories`` (Redis cache hit).
 
 Each service runs as its own process on a free port against a throw-away PostgreSQL database and
-Redis db 1; the load generator is httpx (async, keep-alive) with a fixed concurrency and a fixed
-request count, after a warm-up. Prints requests/s and p50/p99. The client shares the 2 CPU cores
+Redis db 1; the load generator is a minimal asyncio keep-alive HTTP/1.1 client with a fixed
+concurrency and a fixed request count, after a warm-up. Prints requests/s and p50/p99. The client shares the 2 CPU cores
 with the server, so figures are a floor, not the server's ceiling.
 
     uv run python bench/api_bench.py [--requests 3000] [--concurrency 16]
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -74,29 +75,48 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One keep-alive HTTP/1.1 GET on an open connection; returns the status code."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length = next(
+        int(v) for k, _, v in (ln.partition(b":") for ln in lines[1:]) if k.lower() == b"content-length"
+    )
+    await reader.readexactly(length)
+    return status
+
+
 async def load(
     url: str, headers: dict[str, str], requests: int, concurrency: int
 ) -> tuple[float, list[float], int]:
+    """A minimal keep-alive HTTP/1.1 client: a full client library (httpx) costs more CPU per request
+    than the server under test, and the two share the same cores."""
+    parsed = urlsplit(url)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = f"GET {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\n{extra}\r\n".encode()
     latencies: list[float] = []
     errors = 0
     remaining = requests
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=10) as client:
 
-        async def worker() -> None:
-            nonlocal remaining, errors
+    async def worker() -> None:
+        nonlocal remaining, errors
+        reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+        try:
             while remaining > 0:
                 remaining -= 1
                 t0 = time.perf_counter()
-                resp = await client.get(url)
+                status = await _get(reader, writer, request)
                 latencies.append(time.perf_counter() - t0)
-                if resp.status_code != 200:
+                if status != 200:
                     errors += 1
+        finally:
+            writer.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
-    return elapsed, latencies, errors
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - start, latencies, errors
 
 
 def run_case(name: str, url: str, headers: dict[str, str], requests: int, concurrency: int) -> None:
