@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     # workers
     wal_dir: Path = Path("/tmp/ecoeco-wal")
     wal_sync_interval_s: float = 300.0
+    wal_retention_s: float = 7 * 24 * 3600.0  # synced finished rows older than this leave the journal
     max_attempts: int = 3
     max_upload_bytes: int = 10 * 1024 * 1024
 
