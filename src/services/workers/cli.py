@@ -53,10 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         journal,
         settings.database_url,
         settings.wal_sync_interval_s,
+        retention_s=settings.wal_retention_s,
         on_sync=lambda outcome: metrics.observe_sync(args.worker, outcome),
     )
     # The last successful sync survives restarts through the rows it marked.
-    syncer.state.last_sync_success_ts = journal.stats()["last_synced_row_ts"]
+    syncer.state.last_sync_success_ts = journal.last_synced_at()
     client = redis.Redis.from_url(
         settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
     )

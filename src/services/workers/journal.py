@@ -369,17 +369,40 @@ class Journal:
             unsynced, oldest = conn.execute(
                 f"SELECT COUNT(*), MIN(finished_at) FROM task_journal WHERE {_UNSYNCED_WHERE}"
             ).fetchone()
-            last_synced = conn.execute("SELECT MAX(synced_at) FROM task_journal").fetchone()[0]
         return {
             "worker": self.worker,
             "unsynced_rows": int(unsynced),
             "oldest_unsynced_age_s": (max(0.0, now - oldest) if oldest is not None else None),
-            "last_synced_row_ts": last_synced,
             "file_bytes": self.file_bytes(),
             "rows_by_state": {str(s): int(by_state.get(str(s), 0)) for s in TaskState},
         }
 
+    def last_synced_at(self) -> float | None:
+        """When a row was last marked synced (seeds "last sync success" after a restart)."""
+        with self._read() as conn:
+            return conn.execute("SELECT MAX(synced_at) FROM task_journal").fetchone()[0]
+
     # -- maintenance ----------------------------------------------------------------------------
+    def prune_synced(self, older_than_s: float, now: float | None = None, batch: int = 10_000) -> int:
+        """Delete finished rows already in PostgreSQL whose outcome is older than ``older_than_s``.
+
+        Keeps the file bounded; a redelivery older than the retention would run again, and the
+        rank-guarded upsert keeps PostgreSQL right if it does.
+        """
+        cutoff = (time.time() if now is None else now) - older_than_s
+        deleted = 0
+        while True:
+            with self._write() as conn:
+                n = conn.execute(
+                    "DELETE FROM task_journal WHERE rowid IN (SELECT rowid FROM task_journal"
+                    " WHERE synced_version >= version AND state IN ('succeeded', 'failed', 'dead')"
+                    " AND finished_at < ? LIMIT ?)",
+                    (cutoff, batch),
+                ).rowcount
+            deleted += n
+            if n < batch:
+                return deleted
+
     def file_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal", "-shm"):

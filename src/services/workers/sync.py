@@ -140,12 +140,14 @@ class Syncer:
         interval_s: float,
         *,
         batch_rows: int = BATCH_ROWS,
+        retention_s: float | None = None,
         on_sync: Callable[[SyncOutcome], None] | None = None,
     ) -> None:
         self.journal = journal
         self.database_url = database_url
         self.interval_s = interval_s
         self.batch_rows = batch_rows
+        self.retention_s = retention_s
         self.state = SyncState()
         self._on_sync = on_sync
         self._requests: queue.Queue[tuple[str, Callable[[], Any] | None]] = queue.Queue()
@@ -191,7 +193,9 @@ class Syncer:
                 log.warning("wal sync failed (%d rows pushed before the error): %s", pushed, outcome.error)
             self.state.syncs_total += 1
             self.state.rows_pushed_total += pushed
-            if pushed and self.journal.wal_bytes() > CHECKPOINT_WAL_BYTES:
+            if outcome.ok and self.retention_s is not None:
+                self.journal.prune_synced(self.retention_s)
+            if self.journal.wal_bytes() > CHECKPOINT_WAL_BYTES:
                 self.checkpoint()
             if self._on_sync is not None:
                 self._on_sync(outcome)

@@ -126,3 +126,16 @@ def test_receipt_can_start_the_task_in_the_same_commit(journal):
     row = journal.get("s")
     assert row.state == "running" and row.started_at == row.received_at
     assert [r.task_id for r in journal.unfinished()] == ["s"]  # recovery still sees it
+
+
+def test_prune_removes_only_old_synced_finished_rows(journal):
+    old, fresh, unsynced, running = "old", "fresh", "unsynced", "running"
+    for tid in (old, fresh, unsynced):
+        journal.receive(tid, "t", KW, max_attempts=3, now=1000.0)
+    journal.finish(old, TaskState.SUCCEEDED, result={}, now=1000.0)
+    journal.finish(fresh, TaskState.SUCCEEDED, result={}, now=9000.0)
+    journal.finish(unsynced, TaskState.DEAD, error="x", now=1000.0)
+    journal.receive(running, "t", KW, max_attempts=3, start=True, now=1000.0)
+    journal.mark_synced([(r.task_id, r.version) for r in journal.unsynced() if r.task_id != unsynced])
+    assert journal.prune_synced(older_than_s=3600, now=10_000.0) == 1
+    assert sorted(r.task_id for r in journal.rows()) == [fresh, running, unsynced]
