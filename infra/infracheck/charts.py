@@ -18,15 +18,17 @@ from typing import Any
 import jsonschema
 import yaml
 
-from . import ARGOCD_DIR, CHARTS_DIR
+from . import ARGOCD_DIR, CHARTS_DIR, TOPOLOGY_FILE
 
 # Allocatable is what is left after kubelet/system reservations and the node's daemons
 # (calico, kube-proxy, node-exporter, ebs-csi-node): about 0.5 vCPU and 1 GiB on these sizes.
-INSTANCE_CAPACITY = {  # instance type -> (millicores, MiB)
-    "t3a.medium": (2000, 4096),
-    "t3a.large": (2000, 8192),
-}
 NODE_OVERHEAD = (500, 1024)
+
+
+def instance_capacity(topology_file: Path = TOPOLOGY_FILE) -> dict[str, tuple[int, int]]:
+    """Instance type -> (millicores, MiB), from topology.yaml's instance_types."""
+    types = load_yaml(topology_file)["instance_types"]
+    return {name: (t["vcpus"] * 1000, t["memory_mib"]) for name, t in types.items()}
 
 
 def load_yaml(path: Path) -> Any:
@@ -163,7 +165,9 @@ def mebibytes(q: str) -> int:
     return int(int(q) / (1024 * 1024))
 
 
-def capacity_problems(releases: list[Release], nodes: list[dict[str, Any]]) -> list[str]:
+def capacity_problems(
+    releases: list[Release], nodes: list[dict[str, Any]], capacity: dict[str, tuple[int, int]] | None = None
+) -> list[str]:
     """Requests of every release's replicas, summed per node, against the instance's allocatable."""
     per_node: dict[str, list[int]] = {}
     for rel in releases:
@@ -178,10 +182,11 @@ def capacity_problems(releases: list[Release], nodes: list[dict[str, Any]]) -> l
         used = per_node.setdefault(matched[0]["name"], [0, 0])
         used[0] += replicas * millicores(req["cpu"])
         used[1] += replicas * mebibytes(req["memory"])
+    capacity = capacity if capacity is not None else instance_capacity()
     problems = []
     for name, (cpu, mem) in per_node.items():
         node = next(n for n in nodes if n["name"] == name)
-        cap = INSTANCE_CAPACITY.get(node["instance_type"])
+        cap = capacity.get(node["instance_type"])
         if cap is None:
             problems.append(f"{name}: unknown instance type {node['instance_type']}")
             continue

@@ -49,6 +49,10 @@ output "nodes" {{
   value = module.topology.nodes
 }}
 
+output "required_vcpus" {{
+  value = module.topology.required_vcpus
+}}
+
 output "ansible_inventory" {{
   value = module.inventory.ansible_inventory
 }}
@@ -101,6 +105,7 @@ def render(
     out = json.loads(terraform(["output", "-json"], workdir).stdout)
     return {
         "nodes": json.dumps(out["nodes"]["value"]),
+        "required_vcpus": str(out["required_vcpus"]["value"]),
         "ansible_inventory": out["ansible_inventory"]["value"],
         "node_map_json": out["node_map_json"]["value"],
     }

@@ -275,3 +275,11 @@ def test_no_file_but_topology_yaml_names_a_node(nodes: list[dict[str, Any]]) -> 
                 text = path.read_text(encoding="utf-8", errors="ignore")
                 offenders += [f"{path}: {n}" for n in names if n in text]
     assert offenders == []
+
+
+def test_plan_fails_early_when_the_vcpu_quota_is_too_low(root_module: Module) -> None:
+    quota = root_module.data["aws_servicequotas_service_quota.ec2_vcpus"].body
+    assert (quota["service_code"], quota["quota_code"]) == ("ec2", "L-1216C47A")
+    (lifecycle,) = quota["lifecycle"]
+    (post,) = lifecycle["postcondition"]
+    assert post["condition"] == "self.value >= module.topology.required_vcpus"

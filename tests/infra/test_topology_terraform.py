@@ -69,3 +69,13 @@ def test_a_node_added_to_the_topology_reaches_the_inventory(tmp_path: Path, topo
     out = render(tmp_path / "tf", topology=topo)
     assert "k8s-api-extra" in json.loads(out["nodes"])
     assert "k8s-api-extra:" in out["ansible_inventory"]
+
+
+def test_required_vcpus_come_from_the_topology_and_exceed_the_default_quota(
+    rendered: dict[str, str], topology: dict[str, Any]
+) -> None:
+    types = topology["instance_types"]
+    expected = sum(types[n["instance_type"]]["vcpus"] for n in topology["nodes"])
+    assert int(rendered["required_vcpus"]) == expected == 26
+    # The default quota is 16: the plan must stop before apply (incident 8).
+    assert int(rendered["required_vcpus"]) > 16

@@ -23,3 +23,9 @@ locals {
     }
   }
 }
+
+locals {
+  # Each instance type must be described in topology.yaml's instance_types.
+  instance_types = local.topology.instance_types
+  required_vcpus = sum([for n in values(local.nodes) : local.instance_types[n.instance_type].vcpus])
+}

@@ -12,3 +12,8 @@ output "nodes" {
   description = "Map of node name to node (role, domain, instance_type, root_disk_gb, subnet_index, labels, taints)"
   value       = local.nodes
 }
+
+output "required_vcpus" {
+  description = "On-demand standard vCPUs the nodes need (checked against the account quota)"
+  value       = local.required_vcpus
+}
