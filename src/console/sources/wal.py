@@ -123,6 +123,8 @@ class WalSource:
                 value = c.get(field) if c.get(field) is not None else p.get(field)
                 if value is not None:
                     setattr(info, field, value)
+            if not info.last_sync_success_ts:
+                info.last_sync_success_ts = None  # 0 is the gauge's "never synced"
             if info.unsynced_rows == 0:
                 info.oldest_unsynced_age_s = None  # the gauge reads 0 when there is nothing to age
             info.unsynced_history = p.get("unsynced_history", [])

@@ -88,10 +88,13 @@ def test_worker_metrics_in_prometheus_and_control_agree(storage_worker: tuple[st
     try:
         prom.wait_for('ecoeco_wal_unsynced_rows{worker="storage"}')
         prom.wait_for('ecoeco_wal_rows{worker="storage"}')
+        # a few scrapes, so the history's range query has points at whole seconds
+        prom.wait_for('count_over_time(ecoeco_wal_unsynced_rows{worker="storage"}[1m]) >= 3')
         source = WalSource(prom.url, broker, workers=["storage"])
         [storage] = source.poll()
         assert storage.via == ["prometheus", "control"]
         assert storage.unsynced_rows == 0 and storage.file_bytes and storage.unsynced_history
+        assert storage.last_sync_success_ts is None  # never synced: 0 in the gauge, none on screen
         prom_only = WalSource(prom.url, None, workers=["storage"]).poll()[0]
         assert prom_only.via == ["prometheus"] and prom_only.unsynced_rows == 0
         assert prom_only.file_bytes and prom_only.rows_by_state
