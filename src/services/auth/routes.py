@@ -8,7 +8,7 @@ import psycopg
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.auth import oauth, tokens, users
+from services.auth import oauth, throttle, tokens, users
 from services.auth.passwords import hash_password, verify_password
 from services.auth.schemas import (
     AuthorizeResponse,
@@ -52,12 +52,17 @@ async def register(body: Registration, request: Request, conn: Conn) -> TokenPai
     return await tokens.issue_pair(conn, request.app.state.settings, user_id, email)
 
 
-@router.post("/login", response_model=TokenPair, responses=PROBLEMS)
-async def login(body: Credentials, request: Request, conn: Conn) -> TokenPair:
+@router.post(
+    "/login", response_model=TokenPair, responses={**PROBLEMS, 429: {"description": "Too many failed logins"}}
+)
+async def login(body: Credentials, request: Request, conn: Conn, redis: Redis) -> TokenPair:
     email = _normalise(body.email)
+    await throttle.check(redis, email)
     found = await users.find_by_email(conn, email)
     if not await verify_password(found[1] if found else None, body.password) or found is None:
+        await throttle.record_failure(redis, email)
         raise tokens.unauthorized("wrong email or password")
+    await throttle.reset(redis, email)
     await users.touch_login(conn, found[0])
     return await tokens.issue_pair(conn, request.app.state.settings, found[0], email)
 

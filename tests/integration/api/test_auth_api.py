@@ -245,3 +245,42 @@ def test_oauth_email_taken_by_another_account_is_not_linked(
     )
     assert resp.status_code == 200
     assert resp.json()["user_id"] != password_user
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(auth_url: str, redis_url: str) -> None:
+    from services.auth.throttle import MAX_FAILURES, WINDOW_S, failures_key
+
+    email = new_email()
+    register(auth_url, email)
+    for _ in range(MAX_FAILURES):
+        bad = httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": email, "password": "wrong password"})
+        assert_problem(bad, 401)
+    locked = httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert_problem(locked, 429)
+    assert 0 < int(locked.headers["retry-after"]) <= WINDOW_S
+    # Another account is not affected; when the window ends the right password works again.
+    other = new_email()
+    register(auth_url, other)
+    assert (
+        httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": other, "password": PASSWORD}).status_code
+        == 200
+    )
+    redis.Redis.from_url(redis_url).delete(failures_key(email))  # stands in for the 15 minutes passing
+    assert (
+        httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code
+        == 200
+    )
+
+
+def test_a_successful_login_resets_the_failure_count(auth_url: str, redis_url: str) -> None:
+    from services.auth.throttle import failures_key
+
+    email = new_email()
+    register(auth_url, email)
+    httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": email, "password": "wrong password"})
+    assert redis.Redis.from_url(redis_url).get(failures_key(email)) == b"1"
+    assert (
+        httpx.post(f"{auth_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code
+        == 200
+    )
+    assert redis.Redis.from_url(redis_url).get(failures_key(email)) is None
