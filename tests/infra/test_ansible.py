@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +67,9 @@ def test_stage_list_follows_the_seed_order_with_unique_ids_and_tags(stages: list
 def test_site_yml_imports_the_stages_in_order_each_with_its_tag(
     site: list[dict[str, Any]], stages: list[dict[str, str]]
 ) -> None:
-    imported = [(e["ansible.builtin.import_playbook"], e["tags"]) for e in site]
-    assert imported == [(s["playbook"], [s["tag"]]) for s in stages]
+    imported = [(e["ansible.builtin.import_playbook"], e.get("tags")) for e in site]
+    assert imported[0] == ("playbooks/00-preflight.yml", None)  # its plays are tagged always
+    assert imported[1:] == [(s["playbook"], [s["tag"]]) for s in stages]
 
 
 def test_site_yml_syntax_check_passes(inventory_file: Path) -> None:
@@ -92,7 +95,8 @@ def test_one_stage_runs_alone_by_its_tag(inventory_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     tasks = [line.strip() for line in proc.stdout.splitlines() if "TAGS:" in line and "play #" not in line]
     assert any("Install Calico" in line or "Tigera" in line for line in tasks)
-    assert tasks and all("stage-04-cni" in line for line in tasks)
+    stage_tasks = [line for line in tasks if "always" not in line]  # the preflight always runs
+    assert stage_tasks and all("stage-04-cni" in line for line in stage_tasks)
     assert "kubeadm init" not in proc.stdout
 
 
@@ -260,3 +264,32 @@ def test_ansible_evaluates_labels_taints_and_namespaces_from_the_topology(tmp_pa
         if node.get("taints"):
             assert f'"{node["name"]}"' in proc.stdout
     assert '"workers"' in proc.stdout
+
+
+def _preflight(inventory: Path) -> subprocess.CompletedProcess[str]:
+    # Only the inventory-vs-topology play: the reachability play would try the made-up IPs.
+    return run_tool(
+        [tool("ansible-playbook"), "-i", str(inventory), "site.yml", "--skip-tags", "preflight-reach"]
+        + ["--tags", "preflight-topology"],
+        cwd=ANSIBLE_DIR,
+    )
+
+
+def test_preflight_accepts_the_inventory_terraform_renders(inventory_file: Path, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory" / "hosts.yml"
+    shutil.copytree(ANSIBLE_DIR / "inventory" / "group_vars", tmp_path / "inventory" / "group_vars")
+    shutil.copy(inventory_file, inventory)
+    proc = _preflight(inventory)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Compare inventory hosts with topology nodes" in proc.stdout
+    assert "TASK [Apply the Tigera operator]" not in proc.stdout
+
+
+def test_preflight_stops_a_stale_inventory_that_lacks_a_node(inventory_file: Path, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory" / "hosts.yml"
+    shutil.copytree(ANSIBLE_DIR / "inventory" / "group_vars", tmp_path / "inventory" / "group_vars")
+    lines = inventory_file.read_text().splitlines()
+    inventory.write_text("\n".join(line for line in lines if "k8s-redis:" not in line) + "\n")
+    proc = _preflight(inventory)
+    assert proc.returncode != 0
+    assert "does not match topology.yaml" in proc.stdout and "k8s-redis" in proc.stdout
