@@ -13,9 +13,9 @@ from services.common.jobs import TASK_AI, JobStatus
 from services.common.settings import Settings
 from services.workers import runtime
 from services.workers.celery_app import app
+from services.workers.clients import s3_for
 from services.workers.job_status import update_job_status
 from services.workers.journaled import JournaledTask, PermanentTaskError
-from services.workers.storage_tasks import _s3
 from services.workers.vision import VisionBackend, make_backend
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def classify(
     classification = _cached(rt.redis, phash) if phash else None
     cache = "hit" if classification else "miss"
     if classification is None:
-        s3 = _s3(rt.settings)
+        s3 = s3_for(rt.settings)
         try:
             image = s3.get_object(Bucket=rt.settings.s3_bucket, Key=thumb_key)["Body"].read()
         except s3.exceptions.NoSuchKey as exc:

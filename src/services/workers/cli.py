@@ -64,9 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     rt = WorkerRuntime(worker=args.worker, settings=settings, journal=journal, syncer=syncer, redis=client)
     runtime.install(rt)
     try:
-        with Connection(settings.broker_url, connect_timeout=10) as conn:
-            conn.ensure_connection(max_retries=5)
-            declare_topology(conn.default_channel)
+        try:
+            with Connection(settings.broker_url, connect_timeout=10) as conn:
+                conn.ensure_connection(max_retries=5)
+                declare_topology(conn.default_channel)
+        except Exception as exc:
+            raise RuntimeError(f"cannot reach RabbitMQ at {settings.broker_url}: {exc}") from exc
         if args.metrics_port is not None:
             metrics.serve_metrics(journal, syncer, args.metrics_port, args.metrics_host)
         report = recovery.recover(rt, app)

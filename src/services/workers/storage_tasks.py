@@ -11,10 +11,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.common.jobs import TASK_AI, TASK_STORAGE, JobStatus, task_id
-from services.common.settings import Settings
-from services.common.storage import s3_client
 from services.workers import runtime
 from services.workers.celery_app import app
+from services.workers.clients import s3_for
 from services.workers.imaging import ImageRejected, clean_image
 from services.workers.job_status import update_job_status
 from services.workers.journaled import JournaledTask, PermanentTaskError
@@ -26,17 +25,6 @@ def image_key(job_id: str) -> str:
 
 def thumb_key(job_id: str) -> str:
     return f"images/{job_id}/thumb.jpg"
-
-
-_clients: dict[int, Any] = {}
-
-
-def _s3(settings: Settings) -> Any:
-    """One boto3 client per settings object (boto3 clients are thread-safe; creating one is slow)."""
-    client = _clients.get(id(settings))
-    if client is None:
-        client = _clients[id(settings)] = s3_client(settings)
-    return client
 
 
 def _read_upload(s3: Any, bucket: str, object_key: str, job_id: str, max_bytes: int) -> bytes:
@@ -57,7 +45,7 @@ def _read_upload(s3: Any, bucket: str, object_key: str, job_id: str, max_bytes: 
 def process_upload(self: JournaledTask, job_id: str, user_id: str, object_key: str) -> dict[str, Any]:
     rt = runtime.current()
     settings = rt.settings
-    s3 = _s3(settings)
+    s3 = s3_for(settings)
     update_job_status(rt.redis, job_id, status=JobStatus.PROCESSING, stage="storage", progress=10)
     raw = _read_upload(s3, settings.s3_bucket, object_key, job_id, settings.max_upload_bytes)
     try:
