@@ -39,7 +39,12 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection]:
             yield conn
     except (PoolTimeout, psycopg.OperationalError) as exc:
         log.warning("database unavailable: %s", type(exc).__name__)
-        raise ProblemError(503, "Service Unavailable", "The database is unavailable; retry later.") from exc
+        raise ProblemError(
+            503,
+            "Service Unavailable",
+            "The database is unavailable; retry later.",
+            headers={"Retry-After": "5"},
+        ) from exc
 
 
 async def check_postgres(pool: AsyncConnectionPool) -> None:

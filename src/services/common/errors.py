@@ -99,7 +99,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # A dependency failing mid-request (Redis or PostgreSQL gone) is a 503, not a bug.
         log.warning("dependency error: %s", type(exc).__name__, extra={"path": request.url.path})
         return problem_response(
-            request, 503, "Service Unavailable", "A backing service is unavailable; retry later."
+            request,
+            503,
+            "Service Unavailable",
+            "A backing service is unavailable; retry later.",
+            headers={"Retry-After": "5"},
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 
 SENSITIVE_KEYS = re.compile(r"(authorization|password|passwd|secret|token|api_key|apikey|cookie)", re.I)
@@ -25,6 +26,10 @@ _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "color_message",
 }
+
+
+# Set per request by the HTTP middleware, so every line logged while serving it carries the id.
+request_id_var: ContextVar[str | None] = ContextVar("ecoeco_request_id", default=None)
 
 
 def redact_text(text: str) -> str:
@@ -59,6 +64,9 @@ class JsonFormatter(logging.Formatter):
         }
         if self.service:
             entry["service"] = self.service
+        request_id = request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = redact(value, key)

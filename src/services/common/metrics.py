@@ -7,7 +7,9 @@ so label cardinality stays bounded whatever clients send.
 from __future__ import annotations
 
 import logging
+import re
 import time
+import uuid
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -15,7 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.logging import request_id_var
+
 UNMATCHED_ROUTE = "<unmatched>"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 access_log = logging.getLogger("ecoeco.access")
@@ -63,11 +68,14 @@ class MetricsMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -87,6 +95,18 @@ class MetricsMiddleware:
                         "ms": round(elapsed * 1000, 2),
                     },
                 )
+            request_id_var.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID when it is a sane token (so a trace spans services), else a new one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex[:16]
 
 
 def install_metrics(app: FastAPI, service: str) -> HttpMetrics:

@@ -55,7 +55,13 @@ def test_auth_process_logs_json_without_secrets(pg_url: str, redis_url: str, tmp
             f"{base}/api/v1/auth/register", json={"email": email, "password": PASSWORD}
         ).json()
         httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD + "x"})
-        httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        me = httpx.get(
+            f"{base}/api/v1/auth/me",
+            headers={"Authorization": f"Bearer {tokens['access_token']}", "X-Request-ID": "trace-me-1"},
+        )
+        assert me.headers["x-request-id"] == "trace-me-1"  # a caller's id is kept, so a trace spans services
+        generated = httpx.get(f"{base}/health", headers={"X-Request-ID": "bad id with spaces"})
+        assert generated.headers["x-request-id"] != "bad id with spaces"
         httpx.post(f"{base}/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         httpx.post(f"{base}/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})  # reuse
     finally:
@@ -74,3 +80,6 @@ def test_auth_process_logs_json_without_secrets(pg_url: str, redis_url: str, tmp
         ("/api/v1/auth/refresh", 401),
     }
     assert all(line["service"] == "auth" for line in lines)
+    me_line = next(r for r in requests if r["route"] == "/api/v1/auth/me")
+    assert me_line["request_id"] == "trace-me-1"
+    assert all(r.get("request_id") for r in requests)

@@ -169,7 +169,9 @@ def test_redis_down_mid_request_is_503_not_500(pg_url: str) -> None:
 
     settings = Settings(database_url=pg_url, redis_url=f"redis://127.0.0.1:{free_port()}/1")
     with serve(create_service_app("demo", [router], settings=settings)) as base:
-        assert_problem(httpx.get(f"{base}/cached", timeout=15), 503)
+        down = httpx.get(f"{base}/cached", timeout=15)
+        assert_problem(down, 503)
+        assert down.headers["retry-after"] == "5"
         token, _ = issue_token(settings, "u", None)
         # Fail closed: without the revocation list a token is not accepted.
         assert_problem(
