@@ -9,6 +9,7 @@ published to ``q.dlq``. ``PermanentTaskError`` (bad input) finishes the task as 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import Task
@@ -36,6 +37,23 @@ def came_from_dead_letter(request: Any) -> bool:
     return any(getattr(request, name, None) or headers.get(name) for name in ("x-death", DEAD_REASON_HEADER))
 
 
+_inflight: set[str] = set()
+_inflight_lock = threading.Lock()
+
+
+def _claim(task_id: str) -> bool:
+    with _inflight_lock:
+        if task_id in _inflight:
+            return False
+        _inflight.add(task_id)
+        return True
+
+
+def _release(task_id: str) -> None:
+    with _inflight_lock:
+        _inflight.discard(task_id)
+
+
 class JournaledTask(Task):
     abstract = True
     worker: str = ""  # the one worker whose journal this task writes
@@ -51,6 +69,20 @@ class JournaledTask(Task):
             # Never write into another worker's journal (a defect of the original).
             raise Reject(f"{self.name} belongs to the {self.worker} worker, not {rt.worker}", requeue=False)
         task_id = self.request.id
+        if not _claim(task_id):
+            # The same task id is running in this process right now (a broker redelivery and a
+            # recovery re-enqueue can both arrive): that run records the outcome.
+            TASKS.labels(self.worker, self.name, "skipped").inc()
+            log.info("task %s is already running here; duplicate delivery skipped", task_id)
+            return {"skipped": "running"}
+        try:
+            return self._journaled_call(rt, task_id, args, kwargs)
+        finally:
+            _release(task_id)
+
+    def _journaled_call(
+        self, rt: runtime.WorkerRuntime, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         max_attempts = rt.settings.max_attempts
         receipt = rt.journal.receive(
             task_id,
