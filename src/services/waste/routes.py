@@ -247,7 +247,9 @@ async def get_status(job_id: JobId, principal: CurrentUser, conn: Conn, redis: R
     response_model=AnalysisResult,
     responses={**JOB, 409: {"description": "Not finished (or failed)"}},
 )
-async def get_result(job_id: JobId, principal: CurrentUser, conn: Conn, redis: Redis) -> AnalysisResult:
+async def get_result(
+    job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
+) -> AnalysisResult:
     row = await _owned(conn, job_id, principal.user_id)
     data = await _current(conn, redis, row)
     result = data.get("result")
@@ -264,4 +266,7 @@ async def get_result(job_id: JobId, principal: CurrentUser, conn: Conn, redis: R
         )
     result.pop("user_id", None)
     result["job_id"] = job_id
+    if isinstance(result.get("thumb_key"), str):
+        uploads: Uploads = request.app.state.uploads
+        result["thumbnail_url"] = await _s3(uploads.presign_get, result["thumb_key"])
     return AnalysisResult(**result)

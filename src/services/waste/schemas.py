@@ -59,3 +59,6 @@ class AnalysisResult(BaseModel):
     disposal: dict[str, Any] | None = None
     points: int | None = None
     classifier: dict[str, Any] | None = None
+    thumbnail_url: str | None = Field(
+        default=None, description="Presigned GET of the 300 px thumbnail (5 min)"
+    )

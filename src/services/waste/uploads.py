@@ -32,6 +32,13 @@ class Uploads:
             ExpiresIn=self.settings.presigned_url_ttl_s,
         )
 
+    def presign_get(self, key: str) -> str:
+        return self.s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.settings.s3_bucket, "Key": key},
+            ExpiresIn=self.settings.presigned_url_ttl_s,
+        )
+
     def size_of(self, key: str) -> int | None:
         """Size of the uploaded object, or None when it is not there."""
         try:

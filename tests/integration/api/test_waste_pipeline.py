@@ -96,6 +96,9 @@ def test_upload_through_the_api_reaches_a_result_synced_exactly_once(
         assert seen == sorted(seen), f"progress went backwards: {seen}"
         result = httpx.get(f"{base}/api/v1/waste/analyses/{job_id}/result", headers=headers).json()
         assert result["category"] in WASTE_CATEGORIES and result["points"] >= 0
+        thumb = httpx.get(result["thumbnail_url"])
+        assert thumb.status_code == 200
+        assert max(Image.open(io.BytesIO(thumb.content)).size) <= 300
 
         # Asking again does not enqueue the job a second time.
         again = httpx.post(f"{base}/api/v1/waste/analyses/{job_id}/upload-complete", headers=headers).json()
