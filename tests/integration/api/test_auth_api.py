@@ -178,7 +178,7 @@ def test_oauth_login_creates_then_finds_the_same_user(
     email = new_email()
     state = authorize(oauth_auth_url, "kakao")
     ttl = redis.Redis.from_url(redis_url).ttl(f"ecoeco:auth:oauth_state:{state}")
-    assert 590 <= ttl <= 600  # kept 10 minutes
+    assert 570 <= ttl <= 600  # kept 10 minutes
     code = provider.issue_code(subject, email)
     resp = httpx.get(
         f"{oauth_auth_url}/api/v1/auth/oauth/kakao/callback", params={"code": code, "state": state}
