@@ -144,6 +144,7 @@ class EcoApp(App[int]):
         self.renders = 0  # renders of an area, for tests and benches
         self._paused = False
         self._flush_pending = False
+        self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self._handle_signals = handle_signals
         self.title = f"Eco² Ops · {self.environment} · {self.profile_name}"
         for theme in THEMES.values():
@@ -239,14 +240,14 @@ class EcoApp(App[int]):
             self.switch_mode(mode)
 
     def drill_down(self, node: str) -> None:
-        """Open Nodes/Pods with ``node`` selected."""
-        self.action_area("nodes")
-        self.call_after_refresh(self._select_node, node)
-
-    def _select_node(self, node: str) -> None:
-        screen = self.screen
-        if isinstance(screen, NodesScreen):
-            screen.show_node(node)
+        """Open Nodes/Pods with ``node`` selected (the screen picks it up when it is shown)."""
+        self.pending_node = node
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if isinstance(self.screen, NodesScreen):
+            self.screen.take_pending_node()
+        else:
+            self.action_area("nodes")
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -272,6 +273,9 @@ class EcoApp(App[int]):
                 self.collector.resume()
             else:
                 self.collector.pause()
+            # Re-read at once so every source line shows "(paused)" without waiting for a poll.
+            self.current_snapshot = self.collector.snapshot()
+            self.generation += 1
         else:
             self._paused = not self._paused
         self.notify("Polling paused" if self.paused else "Polling resumed", timeout=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tui_support import wait_until
 
 from console.app import EcoApp
 from console.screens.help import HelpScreen
@@ -49,10 +50,9 @@ async def test_palette_opens_pods_of_a_node(incident: Snapshot) -> None:
         await pilot.press(*"pods on k8s-worker-ai")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.current_mode == "nodes"
+        await wait_until(pilot, lambda: app.current_mode == "nodes")
         pods = app.screen.query_one("#pods-table", SyncedTable)
-        assert pods.shown_keys() == ["workers/ai-worker-0"]
+        await wait_until(pilot, lambda: pods.shown_keys() == ["workers/ai-worker-0"])
 
 
 async def test_help_lists_the_live_bindings(incident: Snapshot) -> None:
@@ -104,10 +104,9 @@ async def test_enter_on_a_node_tile_drills_down_to_its_pods(incident: Snapshot) 
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one("#tile-k8s-api-waste").focus()
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.current_mode == "nodes"
+        await wait_until(pilot, lambda: app.current_mode == "nodes")
         nodes = app.screen.query_one("#nodes-table", SyncedTable)
-        assert nodes.cursor_key() == "k8s-api-waste"
+        await wait_until(pilot, lambda: nodes.cursor_key() == "k8s-api-waste")
         pods = app.screen.query_one("#pods-table", SyncedTable)
         assert all(k.startswith("api/waste-api-") for k in pods.shown_keys()) and len(pods.shown_keys()) == 2
 

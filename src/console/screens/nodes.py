@@ -6,12 +6,14 @@ from functools import lru_cache
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Label
+from textual.markup import escape
+from textual.widgets import DataTable
 
 from console import keys
 from console.screens.base import AreaScreen
 from console.snapshot import Snapshot
 from console.widgets import fmt
+from console.widgets.status_bits import QuietStatic
 from console.widgets.synced_table import Row, SyncedTable
 
 ALL_NODES = "*"
@@ -104,9 +106,9 @@ class NodesScreen(AreaScreen):
             id="nodes-table",
             classes="-no-filter",
         )
-        yield Label("Pods · all nodes", id="pods-title", classes="section")
+        yield QuietStatic("Pods · all nodes", id="pods-title", classes="section")
         yield SyncedTable(["pod", "namespace", "state", "ready", "↻", "node", "owner"], id="pods-table")
-        yield Label("Warning events", id="events-title", classes="section")
+        yield QuietStatic("Warning events", id="events-title", classes="section")
         yield SyncedTable(["reason", "object", "count", "seen", "message"], id="events-table")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
@@ -118,12 +120,21 @@ class NodesScreen(AreaScreen):
         self._render_pods(snapshot)
         events = self.query_one("#events-table", SyncedTable)
         events.sync(event_rows(snapshot))
-        self.query_one("#events-title", Label).update(f"Warning events ({len(snapshot.cluster.events)})")
+        self.query_one("#events-title", QuietStatic).show(f"Warning events ({len(snapshot.cluster.events)})")
 
     def _render_pods(self, snapshot: Snapshot) -> None:
         title = "all nodes" if self.selected_node == ALL_NODES else self.selected_node
-        self.query_one("#pods-title", Label).update(f"Pods · {title}")
+        self.query_one("#pods-title", QuietStatic).show(f"Pods · {escape(title)}")
         self.query_one("#pods-table", SyncedTable).sync(pod_rows(snapshot, self.selected_node))
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.take_pending_node()
+
+    def take_pending_node(self) -> None:
+        node, self.eco.pending_node = self.eco.pending_node, None
+        if node is not None:
+            self.show_node(node)
 
     def show_node(self, node: str) -> None:
         """Drill down: select ``node`` in the nodes table (now, or once the table has rows)."""

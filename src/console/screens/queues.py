@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Label, Sparkline
+from textual.markup import escape
+from textual.widgets import DataTable, Sparkline
 
 from console import keys
 from console.screens.base import AreaScreen
 from console.snapshot import QueueInfo, Snapshot
 from console.widgets import fmt
+from console.widgets.status_bits import QuietStatic
 from console.widgets.synced_table import Row, SyncedTable
 
 STYLE = {"ok": "green", "warn": "yellow", "bad": "bold red", "unknown": "dim"}
@@ -51,7 +53,7 @@ class QueuesScreen(AreaScreen):
             ["queue", "ready", "unacked", "consumers", "publish", "deliver", "ack", "depth", "via"],
             id="queues-table",
         )
-        yield Label("", id="depth-title", classes="section")
+        yield QuietStatic("", id="depth-title", classes="section")
         yield Sparkline([], id="depth-chart")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
@@ -61,16 +63,16 @@ class QueuesScreen(AreaScreen):
     def _render_chart(self, snapshot: Snapshot) -> None:
         key = self.query_one("#queues-table", SyncedTable).cursor_key()
         queue = next((q for q in snapshot.queues if q.name == key), None)
-        title = self.query_one("#depth-title", Label)
+        title = self.query_one("#depth-title", QuietStatic)
         chart = self.query_one("#depth-chart", Sparkline)
         if queue is None:
-            title.update("depth: select a queue")
+            title.show("depth: select a queue")
             chart.data = []
             return
         history = queue.depth_history
         peak = max(history) if history else 0
-        title.update(
-            f"{queue.name} depth · now {fmt.num(queue.ready)} · peak {fmt.num(peak)} · {len(history)} samples"
+        title.show(
+            f"{escape(queue.name)} depth · now {fmt.num(queue.ready)} · peak {fmt.num(peak)} · {len(history)} samples"
         )
         if list(chart.data or []) != history:
             chart.data = list(history)
