@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Response
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, Query, Request, Response
 from psycopg.rows import dict_row
 
+from services.common.cache import get_redis
 from services.common.db import get_conn
 from services.common.errors import ProblemError
-from services.common.security import Principal, require_user
+from services.common.security import Principal, require_user, revoked_key
 from services.userinfo import activity
 from services.userinfo.levels import level_for
 from services.userinfo.schemas import ActivityPage, Notifications, Points, Profile, ProfilePatch
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
+Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid token"},
@@ -92,14 +95,18 @@ async def update_profile(body: ProfilePatch, principal: CurrentUser, conn: Conn)
 
 
 @router.delete("/me", status_code=204, responses=PROBLEMS)
-async def delete_account(principal: CurrentUser, conn: Conn) -> Response:
-    """Soft delete: the profile is kept (for audit) but hidden, and every later call answers 410."""
+async def delete_account(principal: CurrentUser, request: Request, conn: Conn, redis: Redis) -> Response:
+    """Soft delete: the profile is kept (for audit) but hidden, every later call answers 410, and
+    the token used here is revoked (the client is logged out)."""
     await _load(conn, principal)
     await conn.execute(
         "UPDATE userinfo.profiles SET deleted_at = now(), nickname = 'deleted', avatar_url = NULL"
         " WHERE user_id = %s",
         (principal.user_id,),
     )
+    await conn.commit()  # the deletion stands even if Redis fails below
+    ttl = request.app.state.settings.access_token_ttl_s
+    await redis.set(revoked_key(principal.jti), "1", ex=ttl)
     return Response(status_code=204)
 
 

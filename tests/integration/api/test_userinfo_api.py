@@ -8,9 +8,10 @@ import uuid
 import httpx
 import psycopg
 import pytest
-from tests.integration.api.conftest import assert_problem, bearer
+from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 
 from services.common.migrations import apply_migrations
+from services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -132,10 +133,15 @@ def test_enough_points_raise_the_level(
     assert points["points"] == 150 and points["level"] == 2 and points["next_level_at"] == 300
 
 
-def test_soft_delete_hides_the_account(userinfo_url: str, user_token: tuple[str, str]) -> None:
-    _, token = user_token
+def test_soft_delete_hides_the_account(
+    userinfo_url: str, user_token: tuple[str, str], api_settings: Settings
+) -> None:
+    user_id, token = user_token
     httpx.patch(f"{userinfo_url}/api/v1/users/me", headers=bearer(token), json={"nickname": "곧삭제"})
     assert httpx.delete(f"{userinfo_url}/api/v1/users/me", headers=bearer(token)).status_code == 204
-    assert_problem(httpx.get(f"{userinfo_url}/api/v1/users/me", headers=bearer(token)), 410)
-    assert_problem(httpx.get(f"{userinfo_url}/api/v1/users/me/points", headers=bearer(token)), 410)
-    assert_problem(httpx.delete(f"{userinfo_url}/api/v1/users/me", headers=bearer(token)), 410)
+    # The token used to delete is revoked; any other token of that user meets a deleted account.
+    assert_problem(httpx.get(f"{userinfo_url}/api/v1/users/me", headers=bearer(token)), 401)
+    other = bearer(mint_access_token(api_settings, user_id))
+    assert_problem(httpx.get(f"{userinfo_url}/api/v1/users/me", headers=other), 410)
+    assert_problem(httpx.get(f"{userinfo_url}/api/v1/users/me/points", headers=other), 410)
+    assert_problem(httpx.delete(f"{userinfo_url}/api/v1/users/me", headers=other), 410)
