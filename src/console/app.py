@@ -129,6 +129,7 @@ class EcoApp(App[int]):
         collector: CollectorLike | None = None,
         snapshot: Snapshot | None = None,
         handle_signals: bool = False,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.profile = profile
@@ -151,6 +152,8 @@ class EcoApp(App[int]):
             self.register_theme(theme)
         wanted = getattr(profile, "theme", None)
         self.theme = wanted if wanted in self.available_themes else THEMES[self.environment].name
+        if keymap:
+            self.set_keymap(keymap)
         if collector is not None:
             self.attach_collector(collector)
 
@@ -308,7 +311,12 @@ def run_app(profile: Profile | Any, *, read_only: bool, origins: dict[str, str])
     """Open the TUI on ``profile`` with live sources; returns the exit code."""
     from console.collector import Collector, build_sources
 
-    app = EcoApp(profile, read_only=read_only, origins=origins, handle_signals=True)
+    try:
+        keymap = keys.parse_keymap(os.environ.get(keys.KEYMAP_ENV, ""))
+    except ValueError as exc:
+        print(f"ecoeco-console: {exc}", file=sys.stderr)
+        return 2
+    app = EcoApp(profile, read_only=read_only, origins=origins, handle_signals=True, keymap=keymap)
     collector = Collector(profile, build_sources(profile), on_update=app.notify_source_updated)
     app.attach_collector(collector)
     try:

@@ -68,3 +68,29 @@ NODE_MAP_BINDINGS: list[Binding] = [
 METRICS_BINDINGS: list[Binding] = [
     Binding("w", "cycle_window", "Window", tooltip="Change the chart window", id="metrics.window"),
 ]
+
+KEYMAP_ENV = "ECOECO_CONSOLE_KEYS"
+
+
+def binding_ids() -> list[str]:
+    return [b.id for b in (*APP_BINDINGS, *FILTER_BINDINGS, *NODE_MAP_BINDINGS, *METRICS_BINDINGS) if b.id]
+
+
+def parse_keymap(text: str) -> dict[str, str]:
+    """``"app.pause=P;area.wal=w,f4"`` -> ``{"app.pause": "P", "area.wal": "w,f4"}`` (Textual keymap).
+
+    Lets an operator move a key that clashes with their terminal or tmux, by binding id.
+    """
+    keymap: dict[str, str] = {}
+    known = set(binding_ids())
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        binding_id, sep, keys = item.partition("=")
+        binding_id, keys = binding_id.strip(), keys.strip()
+        if not sep or not keys:
+            raise ValueError(f"{KEYMAP_ENV}: {item!r} is not ID=KEY (e.g. app.pause=P)")
+        if binding_id not in known:
+            raise ValueError(
+                f"{KEYMAP_ENV}: unknown binding id {binding_id!r}; known: {', '.join(sorted(known))}"
+            )
+        keymap[binding_id] = keys
+    return keymap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tui_support import wait_until
 
+from console import keys
 from console.app import EcoApp
 from console.screens.help import HelpScreen
 from console.snapshot import Snapshot
@@ -117,3 +118,21 @@ async def test_q_quits(incident: Snapshot) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_a_keymap_moves_a_binding_by_id(incident: Snapshot) -> None:
+    app = EcoApp(snapshot=incident, keymap=keys.parse_keymap("area.wal=w; app.pause=P"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.current_mode == "wal"
+        await pilot.press("P")
+        await pilot.pause()
+        assert app.paused
+
+
+def test_a_bad_keymap_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="unknown binding id 'app.nope'"):
+        keys.parse_keymap("app.nope=x")
+    with pytest.raises(ValueError, match="is not ID=KEY"):
+        keys.parse_keymap("app.pause")

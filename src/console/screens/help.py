@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Static
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,10 +30,12 @@ class HelpScreen(ModalScreen[None]):
             for key, description, binding_id in self.rows:
                 table.add_row(key, description, binding_id)
             yield table
-            yield Label(
-                "Colours: green ok · yellow warning · red failing · grey no data. "
-                "Ages are data ages; a red source line means that source's last poll failed.",
+            yield Static(
+                "● green ok · ▲ yellow warning · ✖ red failing · ? grey no data.\n"
+                "Source line: ✓ fresh, ✓ with an age when stale, ✖ with the error (the last good "
+                "data stays on screen, with its age) when the last poll failed.",
                 id="help-legend",
+                markup=False,
             )
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
