@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from infracheck import ANSIBLE_DIR
-from infracheck.tools import ToolMissing, run_tool, venv_tool
+from infracheck.tools import ToolMissing, venv_tool
 
 TEMPLATES = {
     "kubeadm-init.yaml": ANSIBLE_DIR / "playbooks/templates/kubeadm-init.yaml.j2",
@@ -33,7 +34,6 @@ def rendered_templates(inventory_file: Path, tmp_path_factory: pytest.TempPathFa
     # The rendered inventory next to the real group_vars, as after `terraform output`.
     shutil.copytree(ANSIBLE_DIR / "inventory/group_vars", work / "inventory/group_vars")
     shutil.copy(inventory_file, work / "inventory/hosts.yml")
-    out = work / "out"
     play = [
         {
             "name": "Render templates on the master's variables",
@@ -44,7 +44,6 @@ def rendered_templates(inventory_file: Path, tmp_path_factory: pytest.TempPathFa
             "vars": {
                 "worker_join_master": "{{ inventory_hostname }}",
                 "playbook_dir": str(ANSIBLE_DIR / "playbooks"),
-                "ansible_python_interpreter": sys.executable,
             },
             "tasks": [
                 # As 03-worker-join.yml does on the master, so hostvars carry them.
@@ -56,19 +55,39 @@ def rendered_templates(inventory_file: Path, tmp_path_factory: pytest.TempPathFa
                     },
                 }
             ]
+            # The template lookup renders in the controller, exactly as the template module would
+            # (same engine, same variables), without running a module per file.
             + [
                 {
-                    "name": f"Render {name}",
-                    "ansible.builtin.template": {"src": str(src), "dest": str(out / name), "mode": "0600"},
+                    "name": name,
+                    "ansible.builtin.debug": {
+                        "msg": f"{{{{ lookup('ansible.builtin.template', '{src}') }}}}"
+                    },
                 }
                 for name, src in TEMPLATES.items()
             ],
         }
     ]
     (work / "render.yml").write_text(yaml.safe_dump(play))
-    out.mkdir()
-    proc = run_tool([playbook, "-i", str(work / "inventory/hosts.yml"), str(work / "render.yml")], cwd=work)
+    env = {
+        **os.environ,
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+    }
+    proc = subprocess.run(
+        [playbook, "-i", str(work / "inventory/hosts.yml"), str(work / "render.yml")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    out = work / "out"
+    out.mkdir()
+    for task in json.loads(proc.stdout)["plays"][0]["tasks"]:
+        if task["task"]["name"] in TEMPLATES:
+            (out / task["task"]["name"]).write_text(task["hosts"]["k8s-master"]["msg"])
     hostvars = yaml.safe_load(inventory_file.read_text())["all"]["children"]["masters"]["hosts"]
     (master,) = hostvars.values()
     return {"dir": out, "master": master}
