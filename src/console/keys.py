@@ -55,6 +55,15 @@ FILTER_BINDINGS: list[Binding] = [
 ]
 
 NODE_MAP_BINDINGS: list[Binding] = [
+    Binding("right", "app.focus_next", "Next node", tooltip="Next node tile", id="overview.next", show=False),
+    Binding(
+        "left",
+        "app.focus_previous",
+        "Previous node",
+        tooltip="Previous node tile",
+        id="overview.previous",
+        show=False,
+    ),
     Binding(
         "enter",
         "drill_down",

@@ -103,7 +103,9 @@ async def test_filter_narrows_the_pods_table(incident: Snapshot) -> None:
 async def test_enter_on_a_node_tile_drills_down_to_its_pods(incident: Snapshot) -> None:
     app = EcoApp(snapshot=incident)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.query_one("#tile-k8s-api-waste").focus()
+        assert app.focused is not None and app.focused.id == "tile-k8s-master"
+        await pilot.press("right", "right", "right", "right")  # master, auth, userinfo, location, waste
+        assert app.focused.id == "tile-k8s-api-waste"
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.current_mode == "nodes")
         nodes = app.screen.query_one("#nodes-table", SyncedTable)

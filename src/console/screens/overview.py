@@ -25,6 +25,7 @@ LABEL_WIDTH = 8
 class OverviewScreen(AreaScreen):
     AREA = "overview"
     BINDINGS = keys.NODE_MAP_BINDINGS
+    AUTO_FOCUS = "NodeTile"  # Enter drills down at once; arrows move between nodes
     tall_tiles = False
     tile_width = TILE_WIDTH - 1
 
