@@ -197,3 +197,41 @@ def capacity_problems(
                 f"{alloc_cpu}m / {alloc_mem}Mi (pods stay Pending: Insufficient cpu/memory)"
             )
     return problems
+
+
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_OPENERS = ("if ", "with ", "range ", "define ", "block ")
+_VALUES_REF = re.compile(r"\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+
+
+def template_problems(chart_dir: Path) -> list[str]:
+    """What `helm lint` would catch online and `helm template` would hide: unbalanced
+    if/with/range/define ... end, and `.Values.x.y` paths the chart's values.yaml does not define
+    (Helm renders those as empty, silently)."""
+    values = load_yaml(chart_dir / "values.yaml") or {}
+    problems = []
+    for path in sorted((chart_dir / "templates").glob("*")):
+        if path.suffix not in (".yaml", ".tpl", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        depth = 0
+        for action in _ACTION.findall(text):
+            if action.startswith("/*"):
+                continue
+            if action.startswith(_OPENERS):
+                depth += 1
+            elif action == "end":
+                depth -= 1
+                if depth < 0:
+                    problems.append(f"{path.name}: 'end' without an opening action")
+                    depth = 0
+            for ref in _VALUES_REF.findall(action):
+                node: Any = values
+                for part in ref.split("."):
+                    if not isinstance(node, dict) or part not in node:
+                        problems.append(f"{path.name}: .Values.{ref} is not defined in values.yaml")
+                        break
+                    node = node[part]
+        if depth:
+            problems.append(f"{path.name}: {depth} action(s) never closed with 'end'")
+    return problems

@@ -215,3 +215,27 @@ def test_argocd_orders_releases_with_sync_waves() -> None:
     root = yaml.safe_load((ARGOCD_DIR / "root.yaml").read_text())
     assert root["spec"]["source"]["path"] == "infra/argocd/apps"
     assert root["spec"]["project"] == project["metadata"]["name"]
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_templates_are_balanced_and_reference_only_defined_values(chart: str) -> None:
+    from infracheck.charts import template_problems
+
+    assert template_problems(CHARTS_DIR / chart) == []
+
+
+def test_template_check_reports_a_missing_end_and_a_misspelt_value(tmp_path: Path) -> None:
+    import shutil
+
+    from infracheck.charts import template_problems
+
+    chart = tmp_path / "ecoeco-api"
+    shutil.copytree(CHARTS_DIR / "ecoeco-api", chart)
+    deployment = chart / "templates" / "deployment.yaml"
+    text = deployment.read_text().replace(".Values.probes.liveness.path", ".Values.probes.livenes.path")
+    deployment.write_text(text)
+    pdb = chart / "templates" / "pdb.yaml"
+    pdb.write_text(pdb.read_text().replace("{{- end }}", ""))
+    problems = template_problems(chart)
+    assert any(".Values.probes.livenes.path" in p for p in problems)
+    assert any("pdb.yaml" in p and "never closed" in p for p in problems)
