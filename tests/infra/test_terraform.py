@@ -283,3 +283,16 @@ def test_plan_fails_early_when_the_vcpu_quota_is_too_low(root_module: Module) ->
     (lifecycle,) = quota["lifecycle"]
     (post,) = lifecycle["postcondition"]
     assert post["condition"] == "self.value >= module.topology.required_vcpus"
+
+
+def test_every_variable_and_output_is_typed_and_documented(root_module: Module) -> None:
+    missing = []
+    for addr, mod in walk_modules(root_module).items():
+        for name, var in mod.variables.items():
+            missing += [
+                f"{addr or 'root'} var.{name}: no {k}" for k in ("description", "type") if k not in var
+            ]
+        for name, out in mod.outputs.items():
+            if "description" not in out:
+                missing.append(f"{addr or 'root'} output.{name}: no description")
+    assert missing == []
