@@ -15,7 +15,7 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("queues", "Queues", ("queues",)),
     ("wal", "WAL", ("wal",)),
     ("metrics", "Metrics", ("metrics",)),
-    ("services", "Services", ("services",)),
+    ("services", "Services", ("services", "cluster")),
 )
 AREA_TITLES = {mode: title for mode, title, _ in AREAS}
 AREA_SOURCES = {mode: sources for mode, _, sources in AREAS}

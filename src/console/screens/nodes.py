@@ -71,6 +71,7 @@ def pod_rows(snapshot: Snapshot, node: str) -> list[Row]:
                         str(p.restarts),
                         n.name,
                         p.owner or "",
+                        p.message or "",
                     ],
                 )
             )
@@ -90,6 +91,30 @@ def event_rows(snapshot: Snapshot) -> list[Row]:
     return rows
 
 
+def node_detail(snapshot: Snapshot, node: str) -> str:
+    """One line about the selection: the node's identity and capacity, or the cluster's totals."""
+    cluster = snapshot.cluster
+    if node == ALL_NODES:
+        pods = [p for n in cluster.nodes for p in n.pods]
+        ready_nodes = sum(n.status == "Ready" for n in cluster.nodes)
+        ready_workloads = sum(w.ready >= w.desired for w in cluster.workloads)
+        context = f"{cluster.kind} {cluster.context}" if cluster.context else cluster.kind
+        return (
+            f"{context} · {ready_nodes}/{len(cluster.nodes)} nodes Ready · "
+            f"{sum(p.ready for p in pods)}/{len(pods)} pods ready · "
+            f"{ready_workloads}/{len(cluster.workloads)} workloads ready"
+        )
+    n = next((x for x in cluster.nodes if x.name == node), None)
+    if n is None:
+        return f"{node}: not in the snapshot"
+    cpu = f"cpu {fmt.num(n.cpu_allocatable, 1)}/{fmt.num(n.cpu_capacity, 1)} cores"
+    mem = f"mem {fmt.size(n.mem_allocatable_bytes)}/{fmt.size(n.mem_capacity_bytes)}"
+    return (
+        f"{n.name} · {n.instance_type} · {n.provider_id or 'no providerID'} · {cpu} · {mem} · "
+        f"taints: {', '.join(n.taints) or 'none'}"
+    )
+
+
 class NodesScreen(AreaScreen):
     AREA = "nodes"
     FILTERABLE = True
@@ -107,7 +132,10 @@ class NodesScreen(AreaScreen):
             classes="-no-filter",
         )
         yield QuietStatic("Pods · all nodes", id="pods-title", classes="section")
-        yield SyncedTable(["pod", "namespace", "state", "ready", "↻", "node", "owner"], id="pods-table")
+        yield QuietStatic("", id="node-detail")
+        yield SyncedTable(
+            ["pod", "namespace", "state", "ready", "↻", "node", "owner", "message"], id="pods-table"
+        )
         yield QuietStatic("Warning events", id="events-title", classes="section")
         yield SyncedTable(["reason", "object", "count", "seen", "message"], id="events-table")
 
@@ -125,6 +153,7 @@ class NodesScreen(AreaScreen):
     def _render_pods(self, snapshot: Snapshot) -> None:
         title = "all nodes" if self.selected_node == ALL_NODES else self.selected_node
         self.query_one("#pods-title", QuietStatic).show(f"Pods · {escape(title)}")
+        self.query_one("#node-detail", QuietStatic).show(escape(node_detail(snapshot, self.selected_node)))
         self.query_one("#pods-table", SyncedTable).sync(pod_rows(snapshot, self.selected_node))
 
     def on_screen_resume(self) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from console import keys
 from console.screens.base import AreaScreen
-from console.snapshot import ServiceHealth, Snapshot
+from console.snapshot import ServiceHealth, Snapshot, WorkloadInfo
 from console.widgets import fmt
 from console.widgets.status_bits import QuietStatic
 from console.widgets.synced_table import Row, SyncedTable
@@ -44,6 +44,15 @@ def service_rows(services: list[ServiceHealth]) -> list[Row]:
     return rows
 
 
+def workload_rows(workloads: list[WorkloadInfo]) -> list[Row]:
+    rows: list[Row] = []
+    for w in workloads:
+        level = "ok" if w.ready >= w.desired else ("bad" if w.ready == 0 else "warn")
+        ready = Text(f"{fmt.HEALTH_GLYPH[level]} {w.ready}/{w.desired}", style=STYLE[level])
+        rows.append((f"{w.kind}/{w.namespace}/{w.name}", [w.kind, w.namespace, w.name, ready]))
+    return rows
+
+
 def detail_text(s: ServiceHealth | None) -> str:
     if s is None:
         return "[dim]select a service[/dim]"
@@ -68,10 +77,17 @@ class ServicesScreen(AreaScreen):
             ["service", "live", "ready", "HTTP", "latency", "dependencies"], id="services-table"
         )
         yield QuietStatic("", id="service-detail")
+        yield QuietStatic("Workloads", id="workloads-title", classes="section")
+        yield SyncedTable(["kind", "namespace", "name", "ready"], id="workloads-table")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         self.query_one("#services-table", SyncedTable).sync(service_rows(snapshot.services))
         self._render_detail(snapshot)
+        workloads = snapshot.cluster.workloads
+        self.query_one("#workloads-title", QuietStatic).show(
+            f"Workloads ({sum(w.ready >= w.desired for w in workloads)}/{len(workloads)} ready)"
+        )
+        self.query_one("#workloads-table", SyncedTable).sync(workload_rows(workloads))
 
     def _render_detail(self, snapshot: Snapshot) -> None:
         key = self.query_one("#services-table", SyncedTable).cursor_key()
