@@ -71,7 +71,7 @@ def _remember(client: Any, phash: str, classification: dict[str, Any]) -> None:
         log.warning("phash cache write failed: %s", exc)
 
 
-@app.task(bind=True, base=JournaledTask, name=TASK_AI, worker="ai")
+@app.task(bind=True, base=JournaledTask, name=TASK_AI, worker="ai", final_stage=True)
 def classify(
     self: JournaledTask,
     job_id: str,

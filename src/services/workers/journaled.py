@@ -57,6 +57,7 @@ def _release(task_id: str) -> None:
 class JournaledTask(Task):
     abstract = True
     worker: str = ""  # the one worker whose journal this task writes
+    final_stage: bool = False  # its success completes the job (the AI task)
     acks_late = True
     reject_on_worker_lost = True
     # No argument check when publishing: a retry of a message with bad kwargs must be re-published
@@ -99,6 +100,18 @@ class JournaledTask(Task):
                 return {"dead": reason}
             TASKS.labels(self.worker, self.name, "skipped").inc()
             log.info("task %s already %s; delivery skipped", task_id, receipt.state)
+            if self.final_stage and receipt.state == TaskState.SUCCEEDED:
+                # A re-run of an earlier stage (after a crash) has just rewritten the job status
+                # to "processing": put the finished result back.
+                row = rt.journal.get(task_id)
+                update_job_status(
+                    rt.redis,
+                    kwargs.get("job_id"),
+                    status=JobStatus.DONE,
+                    stage=self.worker,
+                    progress=100,
+                    result=row.result if row else None,
+                )
             return {"skipped": receipt.state}
         try:
             result = self.run(*args, **kwargs)

@@ -79,6 +79,7 @@ def process_upload(self: JournaledTask, job_id: str, user_id: str, object_key: s
         "checksum": img.sha256,
         "phash": img.phash,
     }
-    self.app.send_task(TASK_AI, kwargs=ai_kwargs, task_id=task_id(job_id, "ai"))
+    # Status before the hand-off: the AI stage's own writes must come last, never be overwritten.
     update_job_status(rt.redis, job_id, status=JobStatus.PROCESSING, stage="ai", progress=50)
+    self.app.send_task(TASK_AI, kwargs=ai_kwargs, task_id=task_id(job_id, "ai"))
     return {**ai_kwargs, "width": img.width, "height": img.height, "bytes": len(img.data), "format": img.ext}
