@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import psycopg
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -21,13 +20,12 @@ from services.auth.schemas import (
     User,
 )
 from services.common.cache import get_redis
-from services.common.db import get_conn
+from services.common.db import Conn
 from services.common.errors import ProblemError
 from services.common.security import Principal, require_user, revoked_key
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
-Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn)]
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 

@@ -7,7 +7,6 @@ import logging
 import time
 from typing import Annotated, Any
 
-import psycopg
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -27,7 +26,7 @@ from services.chat_llm.models import (
 )
 from services.chat_llm.retrieval import guide_text, retrieval_answer, retrieve, sources_of
 from services.common.cache import get_redis
-from services.common.db import get_conn
+from services.common.db import Conn
 from services.common.errors import ProblemError
 from services.common.security import Principal, require_user
 from services.common.settings import Settings
@@ -46,7 +45,6 @@ router = APIRouter(
 
 User = Annotated[Principal, Depends(require_user)]
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
-Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn)]
 SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MessageId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MAX_SUGGESTIONS = 5

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import psycopg
-from fastapi import Request
+from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from services.common.errors import ProblemError
@@ -56,3 +57,8 @@ async def check_postgres(pool: AsyncConnectionPool) -> None:
         conn = await psycopg.AsyncConnection.connect(pool.conninfo, connect_timeout=2)
         await conn.close()
         raise
+
+
+# scope="function": the transaction commits before the response is sent, so a client that acts on a
+# 2xx (e.g. upload-complete right after creating an analysis) always finds the row committed.
+Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn, scope="function")]

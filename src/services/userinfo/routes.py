@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from psycopg.rows import dict_row
 
 from services.common.cache import get_redis
-from services.common.db import get_conn
+from services.common.db import Conn
 from services.common.errors import ProblemError
 from services.common.security import Principal, require_user, revoked_key
 from services.userinfo import activity
@@ -19,7 +19,6 @@ from services.userinfo.schemas import ActivityPage, Notifications, Points, Profi
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
-Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from psycopg.rows import dict_row
 
 from services.common.cache import get_redis
-from services.common.db import get_conn
+from services.common.db import Conn
 from services.common.errors import ProblemError
 from services.common.jobs import WASTE_CATEGORIES, JobStatus
 from services.common.security import Principal, require_user
@@ -37,7 +37,6 @@ log = logging.getLogger("ecoeco.waste")
 
 router = APIRouter(prefix="/api/v1/waste", tags=["waste"])
 
-Conn = Annotated[psycopg.AsyncConnection, Depends(get_conn)]
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 JobId = Annotated[

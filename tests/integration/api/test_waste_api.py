@@ -311,3 +311,16 @@ def test_ready_checks_all_four_dependencies(waste_url: str) -> None:
     body = httpx.get(f"{waste_url}/ready", timeout=30).json()
     assert body["status"] == "ready"
     assert set(body["dependencies"]) == {"postgres", "redis", "rabbitmq", "s3"}
+
+
+def test_a_new_analysis_is_visible_the_moment_its_201_arrives(
+    waste_url: str, user: tuple[str, dict[str, str]]
+) -> None:
+    # The transaction must commit before the response is sent: a client that asks for the job
+    # right after the 201 (as the mobile app does) must never get a 404.
+    _, headers = user
+    with httpx.Client(base_url=waste_url, headers=headers) as client:
+        for _ in range(40):
+            job_id = client.post("/api/v1/waste/analyses", json={}).json()["job_id"]
+            resp = client.get(f"/api/v1/waste/analyses/{job_id}")
+            assert resp.status_code == 200, resp.text
