@@ -137,9 +137,9 @@ class OverviewScreen(AreaScreen):
         level = fmt.worst([fmt.metric_health(m) for m in services])
         worst_m = max(services, key=lambda m: m.error_ratio or 0.0)
         total = sum(m.request_rate or 0.0 for m in services)
-        tile.render_headline(
-            level, f"5xx {fmt.pct(worst_m.error_ratio, ratio=True)}", f"{worst_m.service} · {total:.1f} rps"
-        )
+        # Name a service only when it has errors: naming one of six at 0 % would point at nothing.
+        detail = f"worst: {worst_m.service}" if worst_m.error_ratio else f"{total:.1f} rps all APIs"
+        tile.render_headline(level, f"5xx {fmt.pct(worst_m.error_ratio, ratio=True)}", detail)
 
     def _render_alerts(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-alerts", Headline)
