@@ -5,7 +5,7 @@ Each run: a fresh RabbitMQ vhost, N no-op tasks published to q.storage, then one
 uses ``JournaledTask`` (receipt, running, result: three FULL-synchronous SQLite commits per
 task); the plain run the same task without it. Rate = N / (last finish - first start).
 
-    uv run python bench/worker_throughput.py [--tasks 3000] [--concurrency 2]
+    uv run python bench/worker_throughput.py [--tasks 3000] [--concurrency 2] [--work-ms 0]
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def create_vhost() -> str:
     return vhost
 
 
-def serve(mode: str, total: int, marks: Path, concurrency: int) -> None:
+def serve(mode: str, total: int, marks: Path, concurrency: int, work_ms: float) -> None:
     """Run inside the worker subprocess: register the no-op task and drain the queue."""
     from services.common.settings import get_settings
     from services.workers import runtime
@@ -67,11 +67,13 @@ def serve(mode: str, total: int, marks: Path, concurrency: int) -> None:
 
     @app.task(name=NOOP_JOURNAL, base=JournaledTask, worker="storage", bind=True)
     def noop_journal(self, i: int) -> dict:
+        time.sleep(work_ms / 1000)
         mark(i)
         return {"i": i}
 
     @app.task(name=NOOP_PLAIN, bind=True)
     def noop_plain(self, i: int) -> dict:
+        time.sleep(work_ms / 1000)
         mark(i)
         return {"i": i}
 
@@ -94,7 +96,7 @@ def serve(mode: str, total: int, marks: Path, concurrency: int) -> None:
     )
 
 
-def run(mode: str, total: int, concurrency: int) -> float:
+def run(mode: str, total: int, concurrency: int, work_ms: float) -> float:
     from kombu import Connection
 
     from services.common.messaging import declare_topology
@@ -127,6 +129,8 @@ def run(mode: str, total: int, concurrency: int) -> float:
                     tmp,
                     "--concurrency",
                     str(concurrency),
+                    "--work-ms",
+                    str(work_ms),
                 ],
                 env=env,
             )
@@ -157,17 +161,20 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=3000)
     p.add_argument("--concurrency", type=int, default=2)
-    p.add_argument("--serve", choices=["plain", "journal"])
-    p.add_argument("--marks")
+    # Simulated I/O per task (S3 get/put, Redis): the journal's fixed cost against real work.
+    p.add_argument("--work-ms", type=float, default=0.0)
+    p.add_argument("--serve", choices=["plain", "journal"], help="internal: run as the worker subprocess")
+    p.add_argument("--marks", help="internal")
     args = p.parse_args()
     if args.serve:
-        serve(args.serve, args.tasks, Path(args.marks), args.concurrency)
+        serve(args.serve, args.tasks, Path(args.marks), args.concurrency, args.work_ms)
         return
     print(
-        f"worker throughput, no-op tasks, threads pool concurrency {args.concurrency}, prefetch 1, acks_late"
+        f"worker throughput, tasks doing {args.work_ms:g} ms of simulated I/O, threads pool concurrency"
+        f" {args.concurrency}, prefetch 1, acks_late"
     )
-    plain = run("plain", args.tasks, args.concurrency)
-    journal = run("journal", args.tasks, args.concurrency)
+    plain = run("plain", args.tasks, args.concurrency, args.work_ms)
+    journal = run("journal", args.tasks, args.concurrency, args.work_ms)
     print(
         f"journal overhead: {100 * (plain - journal) / plain:.1f} % fewer tasks/s "
         f"({1000 / journal - 1000 / plain:.2f} ms more per task)"

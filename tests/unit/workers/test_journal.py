@@ -26,6 +26,17 @@ def test_file_is_wal_with_full_sync(journal):
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
+def test_outcomes_stay_fully_synchronous_after_a_receipt(journal):
+    # The receipt commits without its own fsync; the outcome written before the ack must not.
+    conn = journal._conn()
+    journal.receive("j0:storage", "t", KW, max_attempts=3, start=True)
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
+    journal.finish("j0:storage", TaskState.SUCCEEDED, result={"ok": 1})
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    with sqlite3.connect(journal.path) as other:  # committed, visible to another connection
+        assert other.execute("SELECT state FROM task_journal").fetchone()[0] == "succeeded"
+
+
 def test_receipt_then_result_and_redelivery_is_skipped(journal):
     first = journal.receive("j1:storage", "t", KW, max_attempts=3)
     assert first.run and first.attempts == 1
