@@ -2,8 +2,8 @@
 
 Each run: a fresh RabbitMQ vhost, N no-op tasks published to q.storage, then one worker process
 (the production Celery config: acks_late, prefetch 1, threads pool) drains them. The journal run
-uses ``JournaledTask`` (receipt, running, result: three FULL-synchronous SQLite commits per
-task); the plain run the same task without it. Rate = N / (last finish - first start).
+uses ``JournaledTask`` (a receipt committed without its own fsync, then the outcome FULL-synchronous:
+one fsync per task); the plain run the same task without it. Rate = N / (last finish - first start).
 
     uv run python bench/worker_throughput.py [--tasks 3000] [--concurrency 2] [--work-ms 0]
 """
