@@ -38,9 +38,9 @@ from console.snapshot import Snapshot
 if TYPE_CHECKING:
     from console.config import Profile
 
-COALESCE_S = 0.05
-HANGUP_GRACE_S = 3.0
-WATCHDOG_S = 5.0  # updates from several sources arriving together become one render
+COALESCE_S = 0.05  # updates from several sources arriving together become one render
+HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
+WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
 
 # Distinct looks per environment: production is red so nobody mistakes it for a sandbox.
 THEMES = {
