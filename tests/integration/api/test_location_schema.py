@@ -12,8 +12,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.live_server import serve
+from tests.integration.api.schemathesis_support import fuzz_service
 from tests.integration.api.test_location_api import FAKE_KEY, _location, clear_geocode_cache, fake_kakao_app
-from tests.integration.api.test_recycle_info_schema import fuzz_both_modes
 
 from services.common.settings import Settings
 
@@ -55,6 +55,6 @@ def test_no_server_error_and_bodies_match_schema(
 def test_positive_and_negative_inputs_give_no_5xx_and_4xx_are_problem_json(
     location_base: str, auth_headers: dict[str, str]
 ) -> None:
-    failures, sent = fuzz_both_modes(location_base, headers=auth_headers)
+    failures, sent = fuzz_service(location_base, headers=auth_headers)
     assert sent > 50
     assert not failures, "\n".join(str(f) for f in failures)

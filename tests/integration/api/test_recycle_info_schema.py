@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.integration.api.live_server import serve
@@ -19,22 +17,6 @@ from tests.integration.api.test_recycle_info_api import _clear_cache
 from services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-def fuzz_both_modes(base_url: str, headers: dict[str, str] | None = None) -> tuple[list, int]:
-    """``fuzz_service`` in positive mode for every operation and in negative mode for those that
-    take input (hypothesis finds no negative example for an operation without parameters)."""
-    spec = httpx.get(f"{base_url}/openapi.json", timeout=10).json()
-    inputless = tuple(
-        path
-        for path, ops in spec["paths"].items()
-        if all(not op.get("parameters") and "requestBody" not in op for op in ops.values())
-    )
-    positive, sent_p = fuzz_service(base_url, headers=headers, modes=(GenerationMode.POSITIVE,))
-    negative, sent_n = fuzz_service(
-        base_url, headers=headers, modes=(GenerationMode.NEGATIVE,), exclude_paths=("/metrics", *inputless)
-    )
-    return positive + negative, sent_p + sent_n
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +43,6 @@ def test_no_server_error_and_bodies_match_schema(case: schemathesis.Case) -> Non
 
 
 def test_positive_and_negative_inputs_give_no_5xx_and_4xx_are_problem_json(recycle_info_base: str) -> None:
-    failures, sent = fuzz_both_modes(recycle_info_base)
+    failures, sent = fuzz_service(recycle_info_base)
     assert sent > 50
     assert not failures, "\n".join(str(f) for f in failures)
