@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import platformdirs
-import tomli_w
-
+from console.config import config_path, upsert_profile
 from services.sandbox.components import API_SERVICES, WORKERS
 from services.sandbox.settings import SandboxSettings
 from services.sandbox.urls import with_path
 
 PROFILE = "sandbox"
-
-
-def config_path() -> Path:
-    try:
-        from console.config import config_path as console_config_path
-    except ImportError:
-        override = os.environ.get("ECOECO_CONSOLE_CONFIG")
-        return (
-            Path(override).expanduser()
-            if override
-            else platformdirs.user_config_path("ecoeco") / "console.toml"
-        )
-    return console_config_path()
 
 
 def profile_values(settings: SandboxSettings, state: dict[str, Any]) -> dict[str, Any]:
@@ -74,25 +57,5 @@ def profile_is_current(values: dict[str, Any], path: Path | None = None) -> bool
 
 
 def write_profile(values: dict[str, Any]) -> Path:
-    """Through ``console.config.upsert_profile`` (it validates); the same TOML shape without it."""
-    try:
-        from console.config import upsert_profile
-    except ImportError:
-        return _upsert_toml(PROFILE, values, config_path())
+    """Through ``console.config.upsert_profile``: it validates the profile and keeps the others."""
     return upsert_profile(PROFILE, values)
-
-
-def _upsert_toml(name: str, values: dict[str, Any], path: Path) -> Path:
-    raw: dict[str, Any] = {}
-    if path.exists():
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    raw.setdefault("default_profile", name)
-    raw.setdefault("profiles", {})[name] = {**raw.get("profiles", {}).get(name, {}), **values}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".console.", suffix=".toml", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(raw, fh)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return path
