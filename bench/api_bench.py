@@ -44,7 +44,7 @@ def free_port() -> int:
 def start_service(service: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.api_cli", service, "--port", str(port)],
+        [sys.executable, "-m", "ecoeco.services.api_cli", service, "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -167,7 +167,7 @@ def main() -> int:
             args.concurrency,
         )
 
-        if importlib.util.find_spec("services.recycle_info.app") is not None:
+        if importlib.util.find_spec("ecoeco.services.recycle_info.app") is not None:
             info, info_base = start_service("recycle-info", env)
             procs.append(info)
             url = f"{info_base}/api/v1/recycle-info/categories"

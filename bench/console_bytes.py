@@ -32,7 +32,7 @@ class SyntheticSource:
     def poll(self) -> object:
         from console_cpu import synth
 
-        from console.snapshot import DependencyStatus, ServiceHealth
+        from ecoeco.console.snapshot import DependencyStatus, ServiceHealth
 
         self.polls += 1
         r = self.polls if self.changing else 0
@@ -55,9 +55,9 @@ class SyntheticSource:
 
 
 def child(mode: str, area: str) -> None:
-    from console.app import EcoApp
-    from console.collector import Collector
-    from console.config import Profile
+    from ecoeco.console.app import EcoApp
+    from ecoeco.console.collector import Collector
+    from ecoeco.console.config import Profile
 
     profile = Profile(name="bench", environment="staging")
     sources = [SyntheticSource(name, mode == "changing") for name in PARTS]

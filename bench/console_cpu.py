@@ -23,8 +23,8 @@ from console_ptyrun import FIXTURES, python, spawn
 
 FIXED = f"""
 from pathlib import Path
-from console.app import EcoApp
-from console.screenshots import load_fixture
+from ecoeco.console.app import EcoApp
+from ecoeco.console.screenshots import load_fixture
 EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_signals=True).run()
 """
 
@@ -52,7 +52,7 @@ def idle(args: argparse.Namespace) -> None:
 
 
 def synth(pods: int, queues: int, round_no: int):  # type: ignore[no-untyped-def]
-    from console.snapshot import (
+    from ecoeco.console.snapshot import (
         MetricsState,
         NodeInfo,
         PodInfo,
@@ -62,7 +62,7 @@ def synth(pods: int, queues: int, round_no: int):  # type: ignore[no-untyped-def
         SourceStatus,
         WalInfo,
     )
-    from console.topology import load_topology
+    from ecoeco.shared.topology import load_topology
 
     r = round_no
     topo = load_topology().nodes
@@ -145,7 +145,7 @@ def synth(pods: int, queues: int, round_no: int):  # type: ignore[no-untyped-def
 
 
 async def refresh_cost(pods: int, queues: int, rounds: int) -> dict[str, list[float]]:
-    from console.app import EcoApp
+    from ecoeco.console.app import EcoApp
 
     snaps = [synth(pods, queues, r) for r in range(rounds + 1)]
     copy_ms = []

@@ -29,8 +29,8 @@ Minimal().run()
 
 CONSOLE_FIXED = f"""
 from pathlib import Path
-from console.app import EcoApp
-from console.screenshots import load_fixture
+from ecoeco.console.app import EcoApp
+from ecoeco.console.screenshots import load_fixture
 EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_signals=True).run()
 """
 

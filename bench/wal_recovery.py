@@ -19,14 +19,14 @@ from pathlib import Path
 import httpx
 from kombu import Connection
 
-from services.common.jobs import TASK_STORAGE
-from services.common.messaging import declare_topology
-from services.common.settings import Settings
-from services.workers.celery_app import make_app
-from services.workers.journal import Journal
-from services.workers.recovery import recover
-from services.workers.runtime import WorkerRuntime
-from services.workers.sync import Syncer
+from ecoeco.services.common.messaging import declare_topology
+from ecoeco.services.common.settings import Settings
+from ecoeco.services.workers.celery_app import make_app
+from ecoeco.services.workers.journal import Journal
+from ecoeco.services.workers.recovery import recover
+from ecoeco.services.workers.runtime import WorkerRuntime
+from ecoeco.services.workers.sync import Syncer
+from ecoeco.shared.jobs import TASK_STORAGE
 
 MGMT = "http://127.0.0.1:15672"
 AUTH = ("guest", "guest")

@@ -28,8 +28,8 @@ import redis
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
-from services.common.jobs import TASK_STORAGE, task_id
-from services.workers.celery_app import make_app
+from ecoeco.services.workers.celery_app import make_app
+from ecoeco.shared.jobs import TASK_STORAGE, task_id
 
 MGMT = "http://127.0.0.1:15672"
 AUTH = ("guest", "guest")

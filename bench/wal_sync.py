@@ -20,8 +20,8 @@ from pathlib import Path
 
 import psycopg
 
-from services.workers.journal import Journal
-from services.workers.sync import BATCH_ROWS, Syncer
+from ecoeco.services.workers.journal import Journal
+from ecoeco.services.workers.sync import BATCH_ROWS, Syncer
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -43,12 +43,12 @@ def create_vhost() -> str:
 
 def serve(mode: str, total: int, marks: Path, concurrency: int, work_ms: float) -> None:
     """Run inside the worker subprocess: register the no-op task and drain the queue."""
-    from services.common.settings import get_settings
-    from services.workers import runtime
-    from services.workers.celery_app import app
-    from services.workers.journal import open_journal
-    from services.workers.journaled import JournaledTask
-    from services.workers.sync import Syncer
+    from ecoeco.services.common.settings import get_settings
+    from ecoeco.services.workers import runtime
+    from ecoeco.services.workers.celery_app import app
+    from ecoeco.services.workers.journal import open_journal
+    from ecoeco.services.workers.journaled import JournaledTask
+    from ecoeco.services.workers.sync import Syncer
 
     settings = get_settings()
     journal = open_journal(settings.wal_dir, "storage")
@@ -99,8 +99,8 @@ def serve(mode: str, total: int, marks: Path, concurrency: int, work_ms: float) 
 def run(mode: str, total: int, concurrency: int, work_ms: float) -> float:
     from kombu import Connection
 
-    from services.common.messaging import declare_topology
-    from services.workers.celery_app import make_app
+    from ecoeco.services.common.messaging import declare_topology
+    from ecoeco.services.workers.celery_app import make_app
 
     vhost = create_vhost()
     broker = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"

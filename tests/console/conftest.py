@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from tui_support import ScriptedSource, write_queues, write_services
 
-from console.collector import Collector
-from console.config import Profile
-from console.snapshot import Snapshot
+from ecoeco.console.collector import Collector
+from ecoeco.console.config import Profile
+from ecoeco.console.snapshot import Snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

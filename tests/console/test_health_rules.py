@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from console.snapshot import NodeInfo, PodInfo, QueueInfo, ServiceMetrics, Snapshot, WalInfo
-from console.widgets import fmt
+from ecoeco.console import health
+from ecoeco.console.snapshot import NodeInfo, PodInfo, QueueInfo, ServiceMetrics, Snapshot, WalInfo
+from ecoeco.console.widgets import fmt
 
 
 def node(status: str = "Ready", **pod: object) -> NodeInfo:
@@ -16,10 +17,10 @@ def node(status: str = "Ready", **pod: object) -> NodeInfo:
 
 
 def test_node_health() -> None:
-    assert fmt.node_health(node()) == "ok"
-    assert fmt.node_health(node("NotReady")) == "bad"
-    assert fmt.node_health(node(waiting_reason="CrashLoopBackOff")) == "bad"
-    assert fmt.node_health(node(restarts=7)) == "warn"
+    assert health.node_health(node()) == "ok"
+    assert health.node_health(node("NotReady")) == "bad"
+    assert health.node_health(node(waiting_reason="CrashLoopBackOff")) == "bad"
+    assert health.node_health(node(restarts=7)) == "warn"
 
 
 @pytest.mark.parametrize(
@@ -34,30 +35,30 @@ def test_node_health() -> None:
     ],
 )
 def test_queue_health(queue: QueueInfo, level: str) -> None:
-    assert fmt.queue_health(queue) == level
+    assert health.queue_health(queue) == level
 
 
 def test_wal_backlog_older_than_two_sync_intervals_is_bad() -> None:
     base = {"worker": "ai", "unsynced_rows": 10, "sync_interval_s": 300.0, "sync_errors_total": 0}
-    assert fmt.wal_health(WalInfo(**base, oldest_unsynced_age_s=200.0)) == "ok"
-    assert fmt.wal_health(WalInfo(**base, oldest_unsynced_age_s=400.0)) == "warn"
-    assert fmt.wal_health(WalInfo(**base, oldest_unsynced_age_s=601.0)) == "bad"
-    assert fmt.wal_health(WalInfo(worker="ai")) == "unknown"
+    assert health.wal_health(WalInfo(**base, oldest_unsynced_age_s=200.0)) == "ok"
+    assert health.wal_health(WalInfo(**base, oldest_unsynced_age_s=400.0)) == "warn"
+    assert health.wal_health(WalInfo(**base, oldest_unsynced_age_s=601.0)) == "bad"
+    assert health.wal_health(WalInfo(worker="ai")) == "unknown"
 
 
 def test_error_ratio_thresholds() -> None:
-    assert fmt.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.001)) == "ok"
-    assert fmt.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.02)) == "warn"
-    assert fmt.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.083)) == "bad"
+    assert health.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.001)) == "ok"
+    assert health.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.02)) == "warn"
+    assert health.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.083)) == "bad"
 
 
 def test_ages_are_relative_to_the_snapshot_not_the_clock() -> None:
     snap = Snapshot.model_validate(
         {"taken_at": 1000.0, "sources": {"queues": {"name": "queues", "updated_at": 925.0}}}
     )
-    assert fmt.source_age(snap, "queues") == 75.0
+    assert health.source_age(snap, "queues") == 75.0
     assert fmt.age(75.0) == "1m15s"
-    assert fmt.span(900) == "15m" and fmt.span(90) == "1m30s"
+    assert health.span(900) == "15m" and health.span(90) == "1m30s"
 
 
 def test_text_sparkline() -> None:

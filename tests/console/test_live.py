@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tui_support import ScriptedSource, wait_until
 
-from console.app import EcoApp
-from console.collector import Collector
-from console.config import Profile
-from console.widgets.status_bits import EnvBar, SourceLine
-from console.widgets.synced_table import SyncedTable
+from ecoeco.console.app import EcoApp
+from ecoeco.console.collector import Collector
+from ecoeco.console.config import Profile
+from ecoeco.console.widgets.status_bits import EnvBar, SourceLine
+from ecoeco.console.widgets.synced_table import SyncedTable
 
 SIZE = (100, 30)
 

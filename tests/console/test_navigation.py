@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from tui_support import wait_until
 
-from console import keys
-from console.app import EcoApp
-from console.screens.help import HelpScreen
-from console.snapshot import Snapshot
-from console.widgets.status_bits import EnvBar
-from console.widgets.synced_table import SyncedTable
+from ecoeco.console import keys
+from ecoeco.console.app import EcoApp
+from ecoeco.console.screens.help import HelpScreen
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.widgets.status_bits import EnvBar
+from ecoeco.console.widgets.synced_table import SyncedTable
 
 SIZE = (120, 40)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from console import keys
-from console.app import EcoApp
-from console.snapshot import Snapshot
+from ecoeco.console import keys
+from ecoeco.console.app import EcoApp
+from ecoeco.console.snapshot import Snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SIZES = [(80, 24), (120, 40)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from console.widgets.synced_table import BULK_WRITES, SyncedTable
+from ecoeco.console.widgets.synced_table import BULK_WRITES, SyncedTable
 
 
 class TableApp(App[None]):

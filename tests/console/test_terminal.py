@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from console import screenshots
-from console.app import terminal_lost
+from ecoeco.console import screenshots
+from ecoeco.console.app import terminal_lost
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
 
 CHILD = f"""
 from pathlib import Path
-from console.app import EcoApp
-from console.screenshots import load_fixture
+from ecoeco.console.app import EcoApp
+from ecoeco.console.screenshots import load_fixture
 EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_signals=True).run()
 """
 
@@ -97,7 +97,7 @@ def test_screenshot_command_writes_every_screen(tmp_path: Path) -> None:
 
 def test_screenshot_command_rejects_a_bad_size(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "console.screenshots", "--out", str(tmp_path), "--size", "big"],
+        [sys.executable, "-m", "ecoeco.console.screenshots", "--out", str(tmp_path), "--size", "big"],
         capture_output=True,
         text=True,
         cwd=REPO,

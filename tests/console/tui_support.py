@@ -6,7 +6,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 
-from console.snapshot import QueueInfo, ServiceHealth, Snapshot
+from ecoeco.console.snapshot import QueueInfo, ServiceHealth, Snapshot
 
 
 class ScriptedSource:

@@ -190,7 +190,7 @@ def test_worker_is_a_statefulset_with_one_journal_volume_per_pod(releases: list[
     assert re.search(r"^kind: StatefulSet$", docs, re.M)
     assert "volumeClaimTemplates:" in docs and "name: wal" in docs
     assert "ReadWriteOnce" in docs and "persistentVolumeClaim:" not in docs
-    from services.common.settings import Settings
+    from ecoeco.services.common.settings import Settings
 
     for rel in releases:
         if rel.chart == "ecoeco-worker":

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from console.topology import load_topology
+from ecoeco.shared.topology import load_topology
 
 DATA = Path(__file__).parent / "data"
 RECORDED = "2026-11-20T09:12:44Z"

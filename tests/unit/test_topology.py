@@ -1,4 +1,4 @@
-from console.topology import load_topology
+from ecoeco.shared.topology import load_topology
 
 
 def test_topology_has_thirteen_nodes_with_seed_instance_types() -> None:

@@ -13,8 +13,8 @@ from tests.conftest import create_vhost, delete_vhost, free_port
 from tests.integration.api.live_server import serve, wait_ready
 from tests.integration.api.oauth_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
 
-from services.common.security import issue_token
-from services.common.settings import OAuthProvider, Settings
+from ecoeco.services.common.security import issue_token
+from ecoeco.services.common.settings import OAuthProvider, Settings
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +24,7 @@ def api_settings(pg_url: str, redis_url: str, broker_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def auth_url(api_settings: Settings) -> Iterator[str]:
-    from services.auth.app import create_app
+    from ecoeco.services.auth.app import create_app
 
     with serve(create_app(api_settings)) as base:
         wait_ready(base)
@@ -59,7 +59,7 @@ def assert_problem(resp: httpx.Response, status: int) -> dict:
 
 @pytest.fixture(scope="session")
 def userinfo_url(api_settings: Settings) -> Iterator[str]:
-    from services.userinfo.app import create_app
+    from ecoeco.services.userinfo.app import create_app
 
     with serve(create_app(api_settings)) as base:
         wait_ready(base)
@@ -117,7 +117,7 @@ def waste_settings(api_settings: Settings, moto_endpoint: str, waste_vhost: str)
 
 @pytest.fixture(scope="session")
 def waste_url(waste_settings: Settings) -> Iterator[str]:
-    from services.waste.app import create_app
+    from ecoeco.services.waste.app import create_app
 
     with serve(create_app(waste_settings)) as base:
         wait_ready(base)
@@ -131,7 +131,7 @@ def provider() -> LocalProvider:
 
 @pytest.fixture(scope="session")
 def oauth_auth_url(api_settings: Settings, provider: LocalProvider) -> Iterator[str]:
-    from services.auth.app import create_app
+    from ecoeco.services.auth.app import create_app
 
     with (
         serve(provider.app("kakao")) as kakao,

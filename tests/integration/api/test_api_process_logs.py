@@ -33,7 +33,7 @@ def test_auth_process_logs_json_without_secrets(pg_url: str, redis_url: str, tmp
     log_path = tmp_path / "auth.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "services.api_cli", "auth", "--port", str(port)],
+            [sys.executable, "-m", "ecoeco.services.api_cli", "auth", "--port", str(port)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

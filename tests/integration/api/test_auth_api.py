@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from tests.integration.api.conftest import assert_problem, bearer
 from tests.integration.api.oauth_provider import CLIENT_ID, LocalProvider
 
-from services.common.security import issue_token
-from services.common.settings import Settings
+from ecoeco.services.common.security import issue_token
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -248,7 +248,7 @@ def test_oauth_email_taken_by_another_account_is_not_linked(
 
 
 def test_repeated_wrong_passwords_lock_the_account_for_a_while(auth_url: str, redis_url: str) -> None:
-    from services.auth.throttle import MAX_FAILURES, WINDOW_S, failures_key
+    from ecoeco.services.auth.throttle import MAX_FAILURES, WINDOW_S, failures_key
 
     email = new_email()
     register(auth_url, email)
@@ -273,7 +273,7 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(auth_url: str, re
 
 
 def test_a_successful_login_resets_the_failure_count(auth_url: str, redis_url: str) -> None:
-    from services.auth.throttle import failures_key
+    from ecoeco.services.auth.throttle import failures_key
 
     email = new_email()
     register(auth_url, email)

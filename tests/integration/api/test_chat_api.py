@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 from tests.integration.api.live_server import serve, wait_ready
 
-from services.chat_llm.settings import ChatSettings
-from services.common.settings import Settings
+from ecoeco.services.chat_llm.settings import ChatSettings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def chat_config(api_settings: Settings, **extra: object) -> ChatSettings:
 
 
 def _start(settings: Settings) -> Iterator[str]:
-    from services.chat_llm.app import create_app
+    from ecoeco.services.chat_llm.app import create_app
 
     with serve(create_app(settings)) as base:
         wait_ready(base)
@@ -291,7 +291,7 @@ def test_with_postgres_down_chat_still_answers_and_only_feedback_is_a_503(
 ) -> None:
     from tests.conftest import free_port
 
-    from services.chat_llm.app import create_app
+    from ecoeco.services.chat_llm.app import create_app
 
     _, headers = user
     dead_pg = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"

@@ -17,7 +17,7 @@ from tests.integration.api.live_server import serve, wait_ready
 from tests.integration.api.schemathesis_support import fuzz_service
 from tests.integration.api.test_chat_api import chat_config
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ USER_ID = f"schemathesis-{uuid.uuid4()}"
 
 @pytest.fixture(scope="module")
 def chat_base(api_settings: Settings) -> Iterator[str]:
-    from services.chat_llm.app import create_app
+    from ecoeco.services.chat_llm.app import create_app
 
     # a generous message budget: the fuzzer posts far more than a person would
     settings = chat_config(api_settings, openai_base_url=None, chat_messages_per_minute=100_000)

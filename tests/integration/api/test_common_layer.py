@@ -16,11 +16,11 @@ from tests.conftest import create_vhost, delete_vhost, free_port
 from tests.integration.api.conftest import assert_problem
 from tests.integration.api.live_server import serve
 
-from services.common.app import create_service_app
-from services.common.jobs import Q_DLQ, Q_STORAGE
-from services.common.messaging import declare_topology
-from services.common.migrations import apply_migrations
-from services.common.settings import Settings
+from ecoeco.services.common.app import create_service_app
+from ecoeco.services.common.messaging import declare_topology
+from ecoeco.services.common.migrations import apply_migrations
+from ecoeco.services.common.settings import Settings
+from ecoeco.shared.names import Q_DLQ, Q_STORAGE
 
 pytestmark = pytest.mark.integration
 
@@ -154,8 +154,8 @@ def test_topology_declares_idempotently_and_dead_letters_to_q_dlq(own_broker_url
 def test_redis_down_mid_request_is_503_not_500(pg_url: str) -> None:
     from fastapi import APIRouter, Depends
 
-    from services.common.cache import get_redis
-    from services.common.security import issue_token, require_user
+    from ecoeco.services.common.cache import get_redis
+    from ecoeco.services.common.security import issue_token, require_user
 
     router = APIRouter()
 
@@ -186,7 +186,7 @@ def test_migrate_command_applies_once_and_hides_passwords(pg_url: str) -> None:
     import subprocess
 
     env = {**os.environ, "ECOECO_DATABASE_URL": pg_url}
-    cmd = [sys.executable, "-m", "services.api_cli", "migrate", "userinfo"]
+    cmd = [sys.executable, "-m", "ecoeco.services.api_cli", "migrate", "userinfo"]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
@@ -228,7 +228,7 @@ def test_a_broken_migration_keeps_the_service_not_ready_and_says_why(
 def test_optional_user_allows_anonymous_but_not_bad_tokens(pg_url: str, redis_url: str) -> None:
     from fastapi import APIRouter, Depends
 
-    from services.common.security import issue_token, optional_user
+    from ecoeco.services.common.security import issue_token, optional_user
 
     router = APIRouter()
 

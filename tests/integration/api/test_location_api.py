@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from tests.integration.api.conftest import assert_problem, bearer
 from tests.integration.api.live_server import serve
 
-from services.common.settings import Settings
-from services.location.settings import LocationSettings
+from ecoeco.services.common.settings import Settings
+from ecoeco.services.location.settings import LocationSettings
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,7 @@ def clear_geocode_cache(redis_url: str) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(api_settings: Settings, kakao: tuple[str, FastAPI]) -> Iterator[str]:
-    from services.location.app import create_app
+    from ecoeco.services.location.app import create_app
 
     settings = _location(api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao[0])
     clear_geocode_cache(api_settings.redis_url)
@@ -198,7 +198,7 @@ def test_reverse_geocode_through_kakao(client: httpx.Client, user_token: tuple[s
 
 
 def test_geocode_without_a_key_is_a_clear_503(api_settings: Settings, user_token: tuple[str, str]) -> None:
-    from services.location.app import create_app
+    from ecoeco.services.location.app import create_app
 
     with serve(create_app(_location(api_settings, kakao_rest_api_key=None))) as base:
         resp = httpx.get(f"{base}{BASE}/geocode", params={"query": "시청"}, headers=bearer(user_token[1]))
@@ -211,7 +211,7 @@ def test_geocode_without_a_key_is_a_clear_503(api_settings: Settings, user_token
 def test_rejected_key_is_a_502_that_does_not_echo_the_key(
     api_settings: Settings, user_token: tuple[str, str], kakao: tuple[str, FastAPI]
 ) -> None:
-    from services.location.app import create_app
+    from ecoeco.services.location.app import create_app
 
     wrong = "wrong-key-should-never-be-printed"
     settings = _location(api_settings, kakao_rest_api_key=wrong, kakao_base_url=kakao[0])
@@ -225,7 +225,7 @@ def test_rejected_key_is_a_502_that_does_not_echo_the_key(
 def test_unreachable_kakao_is_a_502(api_settings: Settings, user_token: tuple[str, str]) -> None:
     from tests.conftest import free_port
 
-    from services.location.app import create_app
+    from ecoeco.services.location.app import create_app
 
     settings = _location(
         api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=f"http://127.0.0.1:{free_port()}"

@@ -15,14 +15,14 @@ from tests.integration.api.live_server import serve
 from tests.integration.api.schemathesis_support import fuzz_service
 from tests.integration.api.test_location_api import FAKE_KEY, _location, clear_geocode_cache, fake_kakao_app
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def location_base(api_settings: Settings) -> Iterator[str]:
-    from services.location.app import create_app
+    from ecoeco.services.location.app import create_app
 
     with serve(fake_kakao_app(FAKE_KEY)) as kakao_base:
         app_settings = _location(api_settings, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao_base)

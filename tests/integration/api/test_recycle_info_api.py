@@ -10,7 +10,7 @@ import redis
 from tests.integration.api.conftest import assert_problem
 from tests.integration.api.live_server import serve
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def _clear_cache(redis_url: str) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(api_settings: Settings) -> Iterator[str]:
-    from services.recycle_info.app import create_app
+    from ecoeco.services.recycle_info.app import create_app
 
     _clear_cache(api_settings.redis_url)
     with serve(create_app(api_settings)) as base:
@@ -145,7 +145,7 @@ def test_reads_are_public_and_cacheable_but_errors_are_not(client: httpx.Client)
 def test_guides_still_served_when_redis_is_down(api_settings: Settings) -> None:
     from tests.conftest import free_port
 
-    from services.recycle_info.app import create_app
+    from ecoeco.services.recycle_info.app import create_app
 
     dead_redis = api_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/1"})
     with serve(create_app(dead_redis)) as base:

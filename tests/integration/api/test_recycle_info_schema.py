@@ -14,14 +14,14 @@ from tests.integration.api.live_server import serve
 from tests.integration.api.schemathesis_support import fuzz_service
 from tests.integration.api.test_recycle_info_api import _clear_cache
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def recycle_info_base(api_settings: Settings) -> Iterator[str]:
-    from services.recycle_info.app import create_app
+    from ecoeco.services.recycle_info.app import create_app
 
     with serve(create_app(api_settings)) as base:
         yield base

@@ -10,7 +10,7 @@ import pytest
 from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.schemathesis_support import fuzz_service
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from tests.integration.api.live_server import serve
 from tests.integration.api.schemathesis_support import fuzz_service
 
-from services.common.app import create_service_app
-from services.common.settings import Settings
+from ecoeco.services.common.app import create_service_app
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 
-from services.common.migrations import apply_migrations
-from services.common.settings import Settings
+from ecoeco.services.common.migrations import apply_migrations
+from ecoeco.services.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def task_results(pg_url: str) -> str:
     """The workers' own migration creates tasks.task_results, exactly as in production."""
-    apply_migrations(pg_url, "tasks", "services.workers")
+    apply_migrations(pg_url, "tasks", "ecoeco.services.workers")
     return pg_url
 
 

@@ -19,10 +19,11 @@ from tests.conftest import free_port
 from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 from tests.integration.api.live_server import serve
 
-from services.common.jobs import Q_STORAGE, TASK_STORAGE, job_status_key
-from services.common.messaging import declare_topology
-from services.common.migrations import apply_migrations
-from services.common.settings import Settings
+from ecoeco.services.common.messaging import declare_topology
+from ecoeco.services.common.migrations import apply_migrations
+from ecoeco.services.common.settings import Settings
+from ecoeco.shared.jobs import TASK_STORAGE, job_status_key
+from ecoeco.shared.names import Q_STORAGE
 
 pytestmark = pytest.mark.integration
 
@@ -245,7 +246,7 @@ def test_status_and_result_follow_the_workers(
         "disposal": {"how": "라벨 제거 후 압착"},
     }
     r = redis.Redis.from_url(waste_settings.redis_url)
-    # What the AI worker writes when it finishes (services.workers.job_status).
+    # What the AI worker writes when it finishes (ecoeco.services.workers.job_status).
     r.hset(
         job_status_key(job_id),
         mapping={
@@ -263,7 +264,7 @@ def test_status_and_result_follow_the_workers(
 
     # After the status hash expires, the synced journal row in PostgreSQL answers.
     r.delete(job_status_key(job_id))
-    apply_migrations(pg_url, "tasks", "services.workers")
+    apply_migrations(pg_url, "tasks", "ecoeco.services.workers")
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO tasks.task_results (task_id, job_id, worker, task_name, user_id, state, attempts, result,"
@@ -281,7 +282,7 @@ def test_status_and_result_follow_the_workers(
 def test_broker_down_loses_nothing(
     waste_url: str, waste_settings: Settings, user: tuple[str, dict[str, str]]
 ) -> None:
-    from services.waste.app import create_app
+    from ecoeco.services.waste.app import create_app
 
     _, headers = user
     ticket = start(waste_url, headers, content_type="image/png")

@@ -21,8 +21,8 @@ from tests.integration.api.conftest import bearer, mint_access_token
 from tests.integration.api.live_server import serve, wait_ready
 from tests.integration.workers.conftest import WorkerProcess, broadcast, wait_for
 
-from services.common.jobs import WASTE_CATEGORIES
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
+from ecoeco.shared.jobs import WASTE_CATEGORIES
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def pipeline(
             "ECOECO_WAL_SYNC_INTERVAL_S": "300",  # only the explicit wal_sync below syncs
         }
     )
-    from services.waste.app import create_app
+    from ecoeco.services.waste.app import create_app
 
     try:
         with serve(create_app(settings)) as base:

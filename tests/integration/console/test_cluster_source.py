@@ -8,10 +8,10 @@ import pytest
 import yaml
 from tests.k8s_double.server import KubeDouble
 
-from console.snapshot import Snapshot
-from console.sources.base import SourceError
-from console.sources.cluster_kube import KubeClusterSource
-from console.topology import DEFAULT_TOPOLOGY
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.sources.base import SourceError
+from ecoeco.console.sources.cluster_kube import KubeClusterSource
+from ecoeco.shared.topology import DEFAULT_TOPOLOGY
 
 pytestmark = pytest.mark.integration
 

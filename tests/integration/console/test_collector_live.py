@@ -12,10 +12,10 @@ from tests.conftest import free_port
 from tests.integration.console.conftest import serve_asgi
 from tests.k8s_double.server import KubeDouble
 
-from console.collector import Collector
-from console.config import Profile
-from console.sources.cluster_kube import KubeClusterSource
-from console.sources.services import ServicesSource
+from ecoeco.console.collector import Collector
+from ecoeco.console.config import Profile
+from ecoeco.console.sources.cluster_kube import KubeClusterSource
+from ecoeco.console.sources.services import ServicesSource
 
 pytestmark = pytest.mark.integration
 

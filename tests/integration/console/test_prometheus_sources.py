@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from tests.integration.console.conftest import LAST_SYNC_TS, Prometheus, closed_port_url
 
-from console.snapshot import Snapshot
-from console.sources.alerts import AlertsSource
-from console.sources.base import SourceError
-from console.sources.cluster_local import LocalClusterData, LocalClusterSource
-from console.sources.metrics import MetricsSource
-from console.sources.wal import WalSource
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.sources.alerts import AlertsSource
+from ecoeco.console.sources.base import SourceError
+from ecoeco.console.sources.cluster_local import LocalClusterData, LocalClusterSource
+from ecoeco.console.sources.metrics import MetricsSource
+from ecoeco.console.sources.wal import WalSource
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import RABBIT_MGMT, create_vhost, delete_vhost, free_port
 from tests.integration.console.conftest import closed_port_url
 
-from console.sources.base import SourceError
-from console.sources.queues import QueuesSource
+from ecoeco.console.sources.base import SourceError
+from ecoeco.console.sources.queues import QueuesSource
 
 pytestmark = pytest.mark.integration
 QUEUES = ["q.storage", "q.ai", "q.dlq"]
@@ -88,7 +88,7 @@ def test_wrong_credentials_are_reported_as_such(vhost: str) -> None:
 
 
 def test_depth_history_grows_per_poll(vhost: str) -> None:
-    from console.snapshot import Snapshot
+    from ecoeco.console.snapshot import Snapshot
 
     source, snap = _source(vhost, closed_port_url()), Snapshot()
     for _ in range(3):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from tests.integration.sandbox.sandbox_support import Sandbox, make_sandbox
 
-from console.cli import main, start_sandbox
-from console.snapshot import Snapshot
+from ecoeco.console.cli import main, start_sandbox
+from ecoeco.console.snapshot import Snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

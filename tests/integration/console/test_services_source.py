@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests.integration.console.conftest import closed_port_url
 
-from console.snapshot import Snapshot
-from console.sources.base import SourceError
-from console.sources.services import ServicesSource
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.sources.base import SourceError
+from ecoeco.console.sources.services import ServicesSource
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from tests.conftest import RABBIT_MGMT, create_vhost, delete_vhost
 from tests.integration.console.conftest import Prometheus, closed_port_url
 from tests.k8s_double.server import KubeDouble
 
-from console.cli import main
-from console.snapshot import Snapshot
+from ecoeco.console.cli import main
+from ecoeco.console.snapshot import Snapshot
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ import pytest
 from tests.conftest import create_vhost, delete_vhost, free_port
 from tests.integration.console.conftest import PROMETHEUS, Prometheus
 
-from console.snapshot import Snapshot
-from console.sources.wal import WalSource
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.sources.wal import WalSource
 
 pytestmark = pytest.mark.integration
 WORKER_BIN = Path(sys.executable).with_name("ecoeco-worker")

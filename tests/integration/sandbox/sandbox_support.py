@@ -12,7 +12,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CLI = [sys.executable, "-m", "services.sandbox.cli"]
+CLI = [sys.executable, "-m", "ecoeco.services.sandbox.cli"]
+CONSOLE = [sys.executable, "-m", "ecoeco.console.cli"]
+
+HAND_EDITED_CONFIG = """\
+# my console profiles — comments and order are mine
+default_profile = "sandbox"
+
+[profiles.sandbox]   # the sandbox, but quieter
+sandbox = true
+theme = "nord"       # easier on the eyes at night
+poll_interval_s = 3.0
+# a stale endpoint from an old sandbox: the running sandbox's own wins
+services = { auth = "http://127.0.0.1:1" }
+
+[profiles.prod]
+environment = "prod"
+read_only = true
+"""
 
 
 @dataclass
@@ -32,6 +49,11 @@ class Sandbox:
     def status(self) -> tuple[int, dict[str, Any]]:
         result = self.run("status", "--json", timeout=60)
         return result.returncode, json.loads(result.stdout)
+
+    def console(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CONSOLE, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def component(self, name: str) -> dict[str, Any]:
         _, status = self.status()

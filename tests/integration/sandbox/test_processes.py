@@ -7,13 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from services.sandbox.processes import (
-    group_members,
-    pid_alive,
-    process_start_time,
-    start_detached,
-    stop_group,
-)
+from ecoeco.services.sandbox.processes import group_members, start_detached, stop_group
+from ecoeco.shared.procs import pid_alive, process_start_time
 
 # A parent that ignores SIGTERM and forks a child that ignores it too: only SIGKILL ends the group.
 STUBBORN = (

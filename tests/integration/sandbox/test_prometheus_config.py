@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.sandbox.prometheus_config import alert_rules, scrape_config, write_config
+from ecoeco.services.sandbox.prometheus_config import alert_rules, scrape_config, write_config
 
 PROMTOOL = shutil.which("promtool")
 

@@ -3,11 +3,11 @@ up -> status -> health -> Prometheus scrapes -> idempotent up -> restart of a de
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
 import time
-import tomllib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -15,10 +15,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sandbox_support import Sandbox
+from sandbox_support import HAND_EDITED_CONFIG, Sandbox
 
-from services.sandbox.components import API_SERVICES, MANAGED, WORKERS
-from services.sandbox.processes import group_members, pid_alive, port_open
+from ecoeco.services.sandbox.processes import group_members
+from ecoeco.shared.names import API_SERVICES, WORKERS
+from ecoeco.shared.procs import pid_alive, port_open
+from ecoeco.shared.sandbox_state import MANAGED
 
 pytestmark = pytest.mark.integration
 
@@ -66,19 +68,30 @@ def test_every_api_answers_health_and_is_ready(sandbox: Sandbox) -> None:
             assert ready.status_code == 200, (comp["name"], ready.text)
 
 
-def test_up_writes_the_console_profile_and_a_private_jwt_secret(sandbox: Sandbox) -> None:
-    with sandbox.console_config.open("rb") as fh:
-        profile = tomllib.load(fh)["profiles"]["sandbox"]
+def test_up_leaves_the_console_config_alone_and_the_console_derives_the_sandbox_profile(
+    sandbox: Sandbox,
+) -> None:
+    assert sandbox.console_config.read_text(encoding="utf-8") == HAND_EDITED_CONFIG
+    info = sandbox.console("info", "--json")
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    profile, origins = data["settings"], data["origins"]
     _, status = sandbox.status()
     urls = {c["name"]: c["url"] for c in status["components"]}
     assert (
         profile["environment"] == "sandbox" and profile["sandbox"] is True and profile["cluster"] == "local"
     )
+    # The endpoints are the running sandbox's (the stale one in the file is not used) ...
     assert profile["services"] == {n: urls[n] for n in API_SERVICES}
     assert profile["workers"] == {n: urls[n] for n in WORKERS}
     assert profile["prometheus_url"] == urls["prometheus"]
     assert profile["rabbitmq_vhost"] == sandbox.vhost
     assert profile["cloudfront_distribution_id"] == status["aws"]["cloudfront_distribution_id"]
+    assert origins["services"] == "sandbox" and origins["prometheus_url"] == "sandbox"
+    # ... and the operator's own choices are kept; the broker password is masked in the output.
+    assert profile["theme"] == "nord" and origins["theme"] == "file"
+    assert profile["poll_interval_s"] == 3.0
+    assert profile["broker_url"] == "***" and "guest:guest" not in info.stdout
 
     secret_file = sandbox.state_dir / "jwt_secret"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sandbox_support import make_sandbox
 
-from services.sandbox.processes import free_port
+from ecoeco.services.sandbox.processes import free_port
 
 pytestmark = pytest.mark.integration
 

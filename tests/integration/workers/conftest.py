@@ -27,8 +27,9 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 from tests.conftest import create_vhost, delete_vhost, free_port
 
-from services.common.jobs import Q_DLQ, TASK_STORAGE, task_id
-from services.workers.celery_app import make_app
+from ecoeco.services.workers.celery_app import make_app
+from ecoeco.shared.jobs import TASK_STORAGE, task_id
+from ecoeco.shared.names import Q_DLQ
 
 BUCKET = "ecoeco-images"
 WORKER_BIN = Path(sys.executable).parent / "ecoeco-worker"

@@ -18,7 +18,7 @@ from tests.integration.workers.conftest import (
 )
 from tests.integration.workers.tcp_proxy import TcpProxy
 
-from services.common.jobs import task_id
+from ecoeco.shared.jobs import task_id
 
 pytestmark = pytest.mark.integration
 

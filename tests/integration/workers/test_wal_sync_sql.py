@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from tests.conftest import free_port
 
-from services.common.jobs import STATE_RANK, TaskState
-from services.workers.journal import Journal
-from services.workers.sync import Syncer, migrate, push_rows, stage_tuple
+from ecoeco.services.workers.journal import Journal
+from ecoeco.services.workers.sync import Syncer, migrate, push_rows, stage_tuple
+from ecoeco.shared.jobs import STATE_RANK, TaskState
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,9 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import EXCHANGE, TASK_STORAGE, TaskState, task_id
-from services.workers.journal import Journal
+from ecoeco.services.workers.journal import Journal
+from ecoeco.shared.jobs import TASK_STORAGE, TaskState, task_id
+from ecoeco.shared.names import EXCHANGE
 
 pytestmark = pytest.mark.integration
 

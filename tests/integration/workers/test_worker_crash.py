@@ -18,8 +18,8 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import job_status_key, task_id
-from services.workers.journal import Journal
+from ecoeco.services.workers.journal import Journal
+from ecoeco.shared.jobs import job_status_key, task_id
 
 pytestmark = pytest.mark.integration
 

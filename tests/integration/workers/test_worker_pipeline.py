@@ -20,7 +20,7 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import WASTE_CATEGORIES, job_status_key, task_id
+from ecoeco.shared.jobs import WASTE_CATEGORIES, job_status_key, task_id
 
 pytestmark = pytest.mark.integration
 

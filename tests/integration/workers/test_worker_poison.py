@@ -16,8 +16,9 @@ from tests.integration.workers.conftest import (
     wait_for,
 )
 
-from services.common.jobs import EXCHANGE, TASK_STORAGE, job_status_key, task_id
-from services.workers.dead_letter import DEAD_REASON_HEADER
+from ecoeco.services.workers.dead_letter import DEAD_REASON_HEADER
+from ecoeco.shared.jobs import TASK_STORAGE, job_status_key, task_id
+from ecoeco.shared.names import EXCHANGE
 
 pytestmark = pytest.mark.integration
 

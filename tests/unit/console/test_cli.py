@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import format_status, main
-from console.snapshot import NodeInfo, QueueInfo, Snapshot, SourceStatus
+from ecoeco.console.cli import format_status, main
+from ecoeco.console.snapshot import NodeInfo, QueueInfo, Snapshot, SourceStatus
 
 CONFIG = """
 default_profile = "prod"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from console.snapshot import Snapshot
-from console.sources.base import SourceError
-from console.sources.cluster_local import LocalClusterSource
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.sources.base import SourceError
+from ecoeco.console.sources.cluster_local import LocalClusterSource
 
 
 def _status() -> dict:

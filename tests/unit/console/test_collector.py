@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from console.collector import Collector, backoff_delay, collect_once
-from console.config import Profile
-from console.snapshot import AlertInfo, Snapshot
+from ecoeco.console.collector import Collector, backoff_delay, collect_once
+from ecoeco.console.config import Profile
+from ecoeco.console.snapshot import AlertInfo, Snapshot
 
 FAST = 0.02  # tests lower the 2 s floor so that they run in milliseconds
 

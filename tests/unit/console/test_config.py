@@ -1,14 +1,14 @@
-"""Profiles: validation errors name the bad key; resolution order; upsert keeps the others."""
+"""Profiles: validation errors name the bad key; resolution order; the sandbox profile from its state."""
 
 from __future__ import annotations
 
+import json
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
-from console.config import ConfigError, load_config, masked_settings, resolve_profile, upsert_profile
+from ecoeco.console.config import ConfigError, load_config, masked_settings, resolve_profile
 
 
 @pytest.fixture
@@ -121,38 +121,58 @@ def test_secrets_survive_resolution_but_never_print(cfg: Path) -> None:
     assert "s3cr3t-prod" not in repr(profile)
 
 
-def test_upsert_profile_keeps_other_profiles_and_keys(cfg: Path) -> None:
-    cfg.write_text(PROD)
-    upsert_profile(
-        "sandbox", {"environment": "sandbox", "sandbox": True, "services": {"auth": "http://127.0.0.1:4101"}}
-    )
-    upsert_profile("staging", {"theme": "nord"})
-    config = load_config()
-    assert set(config.profiles) == {"prod", "staging", "sandbox"}
-    assert config.default_profile == "staging"
-    assert config.profiles["staging"].poll_interval_s == 5 and config.profiles["staging"].theme == "nord"
-    assert config.profiles["sandbox"].services == {"auth": "http://127.0.0.1:4101"}
-    assert config.profiles["prod"].rabbitmq_password.get_secret_value() == "s3cr3t-prod"
-    assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
+def _write_state(directory: Path, **extra: object) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {
+        "version": 1,
+        "vhost": "ecoeco-x",
+        "rabbitmq_management_url": "http://127.0.0.1:15672",
+        "external_urls": {"rabbitmq": "amqp://guest:pa%3Ass@127.0.0.1:5672/ecoeco-x"},
+        "components": {
+            "auth": {"url": "http://127.0.0.1:4101"},
+            "storage": {"url": "http://127.0.0.1:4201/metrics"},
+            "prometheus": {"url": "http://127.0.0.1:4301"},
+        },
+        "aws": None,
+        **extra,
+    }
+    (directory / "state.json").write_text(json.dumps(state))
 
 
-def test_upsert_into_a_fresh_location_creates_the_file(cfg: Path, tmp_path: Path) -> None:
-    target = tmp_path / "deep" / "dir" / "console.toml"
-    path = upsert_profile(
-        "sandbox", {"sandbox": True, "prometheus_url": "http://127.0.0.1:41400"}, path=target
-    )
-    assert path == target
-    config = load_config(target)
-    assert (
-        config.default_profile == "sandbox"
-        and config.profiles["sandbox"].prometheus_url == "http://127.0.0.1:41400"
-    )
+def test_the_sandbox_profile_takes_its_endpoints_from_the_sandbox_state(
+    cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOECO_SANDBOX_DIR", str(tmp_path / "sbx"))
+    _write_state(tmp_path / "sbx")
+    profile, origins = resolve_profile(None)
+    assert profile.name == "sandbox" and profile.sandbox
+    assert profile.services == {"auth": "http://127.0.0.1:4101"} and origins["services"] == "sandbox"
+    assert profile.workers == {"storage": "http://127.0.0.1:4201/metrics"}
+    assert profile.prometheus_url == "http://127.0.0.1:4301"
+    assert profile.rabbitmq_vhost == "ecoeco-x" and profile.rabbitmq_password.get_secret_value() == "pa:ss"
+    assert "pa:ss" not in repr(masked_settings(profile)) and "pa%3Ass" not in repr(masked_settings(profile))
 
 
-def test_upsert_with_a_bad_value_loses_nothing(cfg: Path) -> None:
-    cfg.write_text(PROD)
-    before = cfg.read_bytes()
-    with pytest.raises(ConfigError, match="profiles.staging.poll_interval_s: must be >= 2"):
-        upsert_profile("staging", {"poll_interval_s": 0.1})
-    assert cfg.read_bytes() == before
-    assert not [p for p in cfg.parent.iterdir() if p.name.startswith(".console.")]
+def test_a_hand_written_sandbox_profile_keeps_its_own_choices_and_the_file_is_not_touched(
+    cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOECO_SANDBOX_DIR", str(tmp_path / "sbx"))
+    _write_state(tmp_path / "sbx")
+    text = '# mine\n[profiles.sandbox]  # quiet\nsandbox = true\ntheme = "nord"\nservices = { auth = "http://127.0.0.1:1" }\n'
+    cfg.write_text(text)
+    profile, origins = resolve_profile("sandbox")
+    assert profile.theme == "nord" and origins["theme"] == "file"
+    assert profile.services == {"auth": "http://127.0.0.1:4101"}  # the stale file endpoint loses
+    assert cfg.read_text() == text
+
+
+def test_without_a_sandbox_state_the_builtin_sandbox_profile_is_used(
+    cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOECO_SANDBOX_DIR", str(tmp_path / "none"))
+    profile, origins = resolve_profile(None)
+    assert profile.sandbox and profile.services == {} and origins["services"] == "default"
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "state.json").write_text("{not json")
+    profile, _ = resolve_profile(None)  # an unreadable state is the cluster source's error to show
+    assert profile.sandbox and profile.services == {}

@@ -10,18 +10,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 CORE = [
-    "console.config",
-    "console.collector",
-    "console.snapshot",
-    "console.cli",
-    "console.sources",
-    "console.sources.alerts",
-    "console.sources.cluster_kube",
-    "console.sources.cluster_local",
-    "console.sources.metrics",
-    "console.sources.queues",
-    "console.sources.services",
-    "console.sources.wal",
+    "ecoeco.console.config",
+    "ecoeco.console.collector",
+    "ecoeco.console.snapshot",
+    "ecoeco.console.cli",
+    "ecoeco.console.sources",
+    "ecoeco.console.sources.alerts",
+    "ecoeco.console.sources.cluster_kube",
+    "ecoeco.console.sources.cluster_local",
+    "ecoeco.console.sources.metrics",
+    "ecoeco.console.sources.queues",
+    "ecoeco.console.sources.services",
+    "ecoeco.console.sources.wal",
 ]
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from console.sources.redact import mask_url, redact, short_error
+from ecoeco.console.errors import short_error
+from ecoeco.shared.redact import mask_url, redact
 
 
 def test_url_passwords_are_masked() -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from console.snapshot import SCHEMA_VERSION, Snapshot
+from ecoeco.console.snapshot import SCHEMA_VERSION, Snapshot
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "snapshot.md"
 
 INTRO = f"""# The console snapshot (schema version {SCHEMA_VERSION})
 
-`console.snapshot.Snapshot` is the one data model of `ecoeco-console`: every screen renders it,
+`ecoeco.console.snapshot.Snapshot` is the one data model of `ecoeco-console`: every screen renders it,
 `ecoeco-console status --json` prints it, and triage reads it (also offline, from a saved file).
 Each source fills its own part; `sources` says per source whether that part is fresh.
 

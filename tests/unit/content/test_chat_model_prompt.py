@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.chat_llm.model_client import HISTORY_TURNS, build_messages
+from ecoeco.services.chat_llm.model_client import HISTORY_TURNS, build_messages
 
 
 def _turns(n: int) -> list[dict]:

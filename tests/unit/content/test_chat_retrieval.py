@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.chat_llm.retrieval import NO_MATCH_ANSWER, retrieval_answer, retrieve, sources_of
+from ecoeco.services.chat_llm.retrieval import NO_MATCH_ANSWER, retrieval_answer, retrieve, sources_of
 
 
 def test_item_named_in_the_question_comes_first() -> None:

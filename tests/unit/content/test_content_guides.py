@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.jobs import WASTE_CATEGORIES
-from services.recycle_info.catalog import load_catalog
-from services.recycle_info.guides import disposal_rule, find_item
+from ecoeco.services.recycle_info.catalog import load_catalog
+from ecoeco.services.recycle_info.guides import disposal_rule, find_item
+from ecoeco.shared.jobs import WASTE_CATEGORIES
 
 KOREAN_NAMES = {
     "plastic": "플라스틱",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.recycle_info.catalog import load_catalog
-from services.recycle_info.search import initials, is_initials_query, search_items
+from ecoeco.services.recycle_info.catalog import load_catalog
+from ecoeco.services.recycle_info.search import initials, is_initials_query, search_items
 
 
 def _ids(query: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.location.points import haversine_m, load_points, nearby
+from ecoeco.services.location.points import haversine_m, load_points, nearby
 
 CITY_HALL = (37.5663, 126.9779)
 GANGNAM = (37.4979, 127.0276)

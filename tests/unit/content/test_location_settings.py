@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.settings import Settings
-from services.location.settings import LocationSettings, location_settings
+from ecoeco.services.common.settings import Settings
+from ecoeco.services.location.settings import LocationSettings, location_settings
 
 
 def test_shared_settings_are_extended_with_the_kakao_key_from_the_environment(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from services.common.logging import JsonFormatter, redact_text
+from ecoeco.services.common.logging import JsonFormatter
+from ecoeco.shared.redact import redact
 
 
 def format_record(msg: str, *args: object, **extra: object) -> dict:
@@ -20,7 +21,7 @@ def test_url_passwords_bearer_tokens_and_presigned_signatures_are_masked() -> No
         "broker amqp://guest:s3cret@127.0.0.1:5672/x auth Bearer eyJhbGciOi.abc.def "
         "url http://s3/b/k?X-Amz-Credential=AKIA/x&X-Amz-Signature=deadbeef&X-Amz-Expires=300"
     )
-    out = redact_text(text)
+    out = redact(text)
     for secret in ("s3cret", "eyJhbGciOi", "deadbeef", "AKIA"):
         assert secret not in out
     assert "amqp://guest:***@127.0.0.1" in out and "X-Amz-Expires=300" in out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.migrations import MigrationError, load_migrations
+from ecoeco.services.common.migrations import MigrationError, load_migrations
 
 
 def make_package(root: Path, name: str, files: dict[str, str]) -> str:
@@ -43,5 +43,5 @@ def test_duplicate_numbers_are_an_error(tmp_import_path: Path) -> None:
 
 
 def test_every_service_ships_its_migrations() -> None:
-    for package in ("services.auth", "services.userinfo", "services.waste"):
+    for package in ("ecoeco.services.auth", "ecoeco.services.userinfo", "ecoeco.services.waste"):
         assert load_migrations(package), package

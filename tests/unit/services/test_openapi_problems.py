@@ -6,12 +6,12 @@ import importlib
 
 import pytest
 
-from services.common.settings import Settings
+from ecoeco.services.common.settings import Settings
 
 
 @pytest.mark.parametrize("package", ["auth", "userinfo", "waste"])
 def test_every_documented_error_is_problem_json(package: str) -> None:
-    app = importlib.import_module(f"services.{package}.app").create_app(Settings())
+    app = importlib.import_module(f"ecoeco.services.{package}.app").create_app(Settings())
     schema = app.openapi()
     assert "Problem" in schema["components"]["schemas"]
     errors = 0

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from services.userinfo.levels import LEVELS, level_for
-from services.waste.uploads import sniff_image
+from ecoeco.services.userinfo.levels import LEVELS, level_for
+from ecoeco.services.waste.uploads import sniff_image
 
 
 @pytest.mark.parametrize(

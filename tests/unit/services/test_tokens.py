@@ -1,4 +1,4 @@
-"""JWT issuing and verification (services.common.security)."""
+"""JWT issuing and verification (ecoeco.services.common.security)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
-from services.common.security import ACCESS, ISSUER, REFRESH, TokenError, decode_token, issue_token
-from services.common.settings import Settings
+from ecoeco.services.common.security import ACCESS, ISSUER, REFRESH, TokenError, decode_token, issue_token
+from ecoeco.services.common.settings import Settings
 
 
 def test_access_token_round_trip_carries_the_contract_claims() -> None:

@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from services.workers.imaging import ImageRejected, clean_image, dhash, hamming
-from services.workers.vision import HeuristicVision
+from ecoeco.services.workers.imaging import ImageRejected, clean_image, dhash, hamming
+from ecoeco.services.workers.vision import HeuristicVision
 
 
 def jpeg(size=(800, 600), colour=(200, 40, 40), exif: bool = True, quality: int = 95) -> bytes:

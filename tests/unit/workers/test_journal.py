@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from services.common.jobs import TaskState
-from services.workers.journal import Journal
+from ecoeco.services.workers.journal import Journal
+from ecoeco.shared.jobs import TaskState
 
 KW = {"job_id": "j1", "user_id": "u1", "object_key": "uploads/j1/a.jpg"}
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from tests.conftest import free_port
 
-from services.common.settings import Settings
-from services.workers.vision import HeuristicVision, OpenAICompatibleVision, make_backend
+from ecoeco.services.common.settings import Settings
+from ecoeco.services.workers.vision import HeuristicVision, OpenAICompatibleVision, make_backend
 
 
 class FakeChatCompletions(BaseHTTPRequestHandler):

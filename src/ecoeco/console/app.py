@@ -1,0 +1,306 @@
+"""The Textual app: one mode per area, bindings with ids, a theme per environment.
+
+Data flow: the collector's source threads call ``notify_source_updated`` (thread-safe: it only
+posts a message). The app coalesces bursts of updates into one snapshot copy, bumps
+``generation`` and renders the *visible* area only; hidden areas render when they are shown
+again, and nothing redraws while a modal (help, palette) covers the area. There is no
+animation or clock timer, so an idle console with unchanged data writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import signal
+import sys
+import termios
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from textual.app import App, ScreenStackError
+from textual.message import Message
+from textual.theme import Theme
+
+from ecoeco.console import keys
+from ecoeco.console.screens.base import AreaScreen
+from ecoeco.console.screens.commands import ConsoleCommands
+from ecoeco.console.screens.help import HelpScreen
+from ecoeco.console.screens.metrics import MetricsScreen
+from ecoeco.console.screens.nodes import NodesScreen
+from ecoeco.console.screens.overview import OverviewScreen
+from ecoeco.console.screens.queues import QueuesScreen
+from ecoeco.console.screens.services import ServicesScreen
+from ecoeco.console.screens.wal import WalScreen
+from ecoeco.console.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from ecoeco.console.config import Profile
+
+COALESCE_S = 0.05  # updates from several sources arriving together become one render
+HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
+WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
+
+# Distinct looks per environment: production is red so nobody mistakes it for a sandbox.
+THEMES = {
+    "prod": Theme(
+        name="ecoeco-prod",
+        primary="#D32F2F",
+        secondary="#B71C1C",
+        accent="#FF5252",
+        warning="#FFB300",
+        error="#FF1744",
+        success="#43A047",
+        background="#1A0E0E",
+        surface="#261414",
+        panel="#3A1A1A",
+        dark=True,
+    ),
+    "staging": Theme(
+        name="ecoeco-staging",
+        primary="#F9A825",
+        secondary="#F57F17",
+        accent="#FFD54F",
+        warning="#FFB300",
+        error="#E53935",
+        success="#43A047",
+        background="#17150E",
+        surface="#221F14",
+        panel="#36301A",
+        dark=True,
+    ),
+    "sandbox": Theme(
+        name="ecoeco-sandbox",
+        primary="#26A69A",
+        secondary="#00796B",
+        accent="#4DD0E1",
+        warning="#FFB300",
+        error="#E53935",
+        success="#43A047",
+        background="#0E1517",
+        surface="#142024",
+        panel="#1A3036",
+        dark=True,
+    ),
+}
+
+
+class CollectorLike(Protocol):
+    """What the app needs of ``ecoeco.console.collector.Collector``."""
+
+    paused: bool
+    on_update: Callable[[str], None] | None
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def poll_now(self, name: str | None = None) -> None: ...
+    def snapshot(self) -> Snapshot: ...
+
+
+class SourceUpdated(Message):
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+
+class EcoApp(App[int]):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "Eco² Ops"
+    MODES = {
+        "overview": OverviewScreen,
+        "nodes": NodesScreen,
+        "queues": QueuesScreen,
+        "wal": WalScreen,
+        "metrics": MetricsScreen,
+        "services": ServicesScreen,
+    }
+    BINDINGS = keys.APP_BINDINGS
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        profile: Profile | Any | None = None,
+        *,
+        read_only: bool | None = None,
+        origins: dict[str, str] | None = None,
+        collector: CollectorLike | None = None,
+        snapshot: Snapshot | None = None,
+        handle_signals: bool = False,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.profile = profile
+        # With no profile (screenshots, tests) the fixed snapshot says where it was taken.
+        described = profile if profile is not None else snapshot
+        self.profile_name: str = getattr(described, "name", None) or getattr(described, "profile", "sandbox")
+        self.environment: str = getattr(described, "environment", "sandbox")
+        self.read_only = bool(getattr(described, "read_only", False) if read_only is None else read_only)
+        self.origins = origins or {}
+        self.collector: CollectorLike | None = None
+        self.current_snapshot: Snapshot | None = snapshot
+        self.generation = 1 if snapshot is not None else 0
+        self.renders = 0  # renders of an area, for tests and benches
+        self._paused = False
+        self._flush_pending = False
+        self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
+        self._handle_signals = handle_signals
+        self.title = f"Eco² Ops · {self.environment} · {self.profile_name}"
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        wanted = getattr(profile, "theme", None)
+        self.theme = wanted if wanted in self.available_themes else THEMES[self.environment].name
+        if keymap:
+            self.set_keymap(keymap)
+        if collector is not None:
+            self.attach_collector(collector)
+
+    # --- collector wiring --------------------------------------------------------------------
+
+    def attach_collector(self, collector: CollectorLike) -> None:
+        """Use ``collector`` for data and be told (from its threads) when a source has polled."""
+        self.collector = collector
+        collector.on_update = self.notify_source_updated
+
+    def notify_source_updated(self, source: str) -> None:
+        """Called from a source's thread after each poll. Thread-safe and never blocks the source."""
+        with contextlib.suppress(Exception):  # the app may already be gone at shutdown
+            self.post_message(SourceUpdated(source))
+
+    def on_source_updated(self, message: SourceUpdated) -> None:
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(COALESCE_S, self._take_snapshot)
+
+    def _take_snapshot(self) -> None:
+        self._flush_pending = False
+        if self.collector is None:
+            return
+        self.current_snapshot = self.collector.snapshot()
+        self.generation += 1
+        self._render_visible()
+
+    def _render_visible(self) -> None:
+        try:
+            screen = self.screen
+        except ScreenStackError:  # shutting down: nothing left to draw on
+            return
+        if isinstance(screen, AreaScreen):  # a modal on top means: draw nothing now
+            self.renders += 1
+            screen.refresh_from_app()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, self._hang_up)
+            if sys.__stdin__ is not None and sys.__stdin__.isatty():
+                # Watchdog (no drawing): a terminal can vanish without a SIGHUP reaching us
+                # (e.g. it was ignored by a wrapper); then Textual's input thread reads EOF in a loop.
+                self.set_interval(WATCHDOG_S, self._check_terminal)
+        self.switch_mode("overview")
+        if self.collector is not None:
+            self.collector.start()
+
+    def _check_terminal(self) -> None:
+        if terminal_lost(sys.__stdin__.fileno()):
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        """SIGHUP/SIGTERM: the terminal (or SSH session) is gone, or we were asked to stop.
+
+        A clean exit restores the terminal; when it is already gone the shutdown's writes can
+        block, so a daemon timer ends the process after a grace period: never an orphan left.
+        """
+        watchdog = threading.Timer(HANGUP_GRACE_S, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.stop_collector()
+        self.exit(0)
+
+    def stop_collector(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.collector.paused) if self.collector is not None else self._paused
+
+    def action_area(self, mode: str) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def drill_down(self, node: str) -> None:
+        """Open Nodes/Pods with ``node`` selected (the screen picks it up when it is shown)."""
+        self.pending_node = node
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if isinstance(self.screen, NodesScreen):
+            self.screen.take_pending_node()
+        else:
+            self.action_area("nodes")
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        # Only bindings with an id: those are the console's own (and what a keymap can rebind);
+        # Textual's scrolling and focus keys are the same everywhere and would drown them.
+        rows = [
+            (
+                self.get_key_display(active.binding),
+                active.binding.tooltip or active.binding.description or active.binding.action,
+                active.binding.id or "",
+            )
+            for active in self.active_bindings.values()
+            if active.binding.id and active.enabled
+        ]
+        area = keys.AREA_TITLES.get(self.current_mode, self.current_mode)
+        self.push_screen(HelpScreen(rows, area))
+
+    def action_toggle_pause(self) -> None:
+        if self.collector is not None:
+            if self.collector.paused:
+                self.collector.resume()
+            else:
+                self.collector.pause()
+            # Re-read at once so every source line shows "(paused)" without waiting for a poll.
+            self.current_snapshot = self.collector.snapshot()
+            self.generation += 1
+        else:
+            self._paused = not self._paused
+        self.notify("Polling paused" if self.paused else "Polling resumed", timeout=2)
+        self._render_chrome()
+
+    def action_refresh_now(self) -> None:
+        if self.collector is not None:
+            self.collector.poll_now()
+            self.notify("Refreshing every source", timeout=2)
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.stop_collector()
+        self.exit(0)
+
+    def _render_chrome(self) -> None:
+        if isinstance(self.screen, AreaScreen):
+            self.screen.refresh_from_app(force=True)
+
+
+def terminal_lost(fd: int) -> bool:
+    """True when ``fd``'s terminal has hung up (ioctls on it then fail with EIO)."""
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return True
+    return False

@@ -1,0 +1,311 @@
+"""``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``screenshot``.
+
+``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
+0 fine, 1 a source is unreachable (``status``), 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ecoeco.console import health
+from ecoeco.console.config import ConfigError, Profile, config_path, masked_settings, resolve_profile
+from ecoeco.console.snapshot import Snapshot
+from ecoeco.shared.sandbox_state import StateError, read_status
+
+EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS so a flag given before the subcommand is not reset by the subparser's default.
+    common.add_argument("--profile", default=argparse.SUPPRESS, help="profile name (else $ECOECO_PROFILE)")
+    common.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="hide every action that changes anything",
+    )
+    parser = argparse.ArgumentParser(
+        prog="ecoeco-console", parents=[common], description="Eco² operations console (TUI by default)."
+    )
+    sub = parser.add_subparsers(dest="command")
+    status = sub.add_parser("status", parents=[common], help="poll every source once and print the snapshot")
+    status.add_argument("--json", action="store_true", help="the Snapshot as JSON (docs/snapshot.md)")
+    status.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for all sources")
+    info = sub.add_parser(
+        "info", parents=[common], help="config path, active profile, origin of each setting"
+    )
+    info.add_argument("--json", action="store_true")
+    # Its options belong to ecoeco.console.screenshots: main() hands over whatever follows the word.
+    sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
+    return parser
+
+
+def _resolve(args: argparse.Namespace) -> tuple[Profile, dict[str, str]]:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "read_only", False):
+        overrides["read_only"] = True
+    return resolve_profile(getattr(args, "profile", None), cli_overrides=overrides)
+
+
+# --- status -----------------------------------------------------------------------------------------
+
+
+def _age(ts: float | None, now: float) -> str:
+    if ts is None:
+        return "never"
+    s = max(0.0, now - ts)
+    return f"{s:.0f}s" if s < 120 else f"{s / 60:.0f}m" if s < 7200 else f"{s / 3600:.0f}h"
+
+
+def _num(v: float | int | None, fmt: str = "{:g}") -> str:
+    return "-" if v is None else fmt.format(v)
+
+
+def _yes(v: bool | None) -> str:
+    return "-" if v is None else "yes" if v else "NO"
+
+
+def _table(title: str, header: list[str], rows: list[list[str]], error: str | None = None) -> list[str]:
+    lines = [f"== {title}" + (f"  [ERROR: {error}]" if error else "")]
+    if not rows:
+        lines.append("  (no data)")
+        return lines
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    for row in [header, *rows]:
+        lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+    return lines
+
+
+def format_status(snap: Snapshot) -> str:
+    now = snap.taken_at
+    err = {n: s.error for n, s in snap.sources.items() if not s.ok}
+    out = [
+        f"profile {snap.profile}  environment {snap.environment}" + ("  read-only" if snap.read_only else "")
+    ]
+    out += _table(
+        "sources",
+        ["source", "ok", "age", "error"],
+        [
+            [n, "yes" if s.ok else "NO", _age(s.updated_at, now), s.error or ""]
+            for n, s in sorted(snap.sources.items())
+        ],
+    )
+    c = snap.cluster
+    out += _table(
+        f"nodes ({c.kind}{', ' + c.context if c.context else ''})",
+        ["node", "role", "status", "pods", "not-ready", "cpu%", "mem%"],
+        [
+            [
+                n.name,
+                n.role,
+                n.status,
+                str(len(n.pods)),
+                str(sum(1 for p in n.pods if not p.ready and p.phase != "Succeeded")),
+                _num(n.cpu_percent, "{:.1f}"),
+                _num(n.mem_percent, "{:.1f}"),
+            ]
+            for n in c.nodes
+        ],
+        err.get("cluster"),
+    )
+    bad_pods = [
+        [f"{p.namespace}/{p.name}", p.node or "-", p.phase, p.waiting_reason or "", str(p.restarts)]
+        for n in c.nodes
+        for p in n.pods
+        if health.pod_needs_attention(p)
+    ] + [[f"{p.namespace}/{p.name}", "-", p.phase, "Unscheduled", str(p.restarts)] for p in c.unscheduled]
+    if bad_pods:
+        out += _table("pods needing attention", ["pod", "node", "phase", "reason", "restarts"], bad_pods)
+    if c.events:
+        out += _table(
+            "warning events",
+            ["object", "reason", "count", "message"],
+            [[e.involved_object, e.reason, str(e.count), e.message[:90]] for e in c.events[:10]],
+        )
+    out += _table(
+        "queues",
+        ["queue", "ready", "unacked", "consumers", "in/s", "out/s", "via"],
+        [
+            [q.name, _num(q.ready), _num(q.unacked), _num(q.consumers), _num(q.publish_rate, "{:.1f}"),
+             _num(q.deliver_rate, "{:.1f}"), q.via if q.exists else "MISSING"]
+            for q in snap.queues
+        ],
+        err.get("queues"),
+    )  # fmt: skip
+    out += _table(
+        "wal",
+        ["worker", "unsynced", "oldest", "last sync", "errors", "bytes", "via"],
+        [
+            [w.worker, _num(w.unsynced_rows), _num(w.oldest_unsynced_age_s, "{:.0f}s"),
+             _age(w.last_sync_success_ts, now), _num(w.sync_errors_total), _num(w.file_bytes, "{:,}"), ",".join(w.via) or "-"]
+            for w in snap.wal
+        ],
+        err.get("wal"),
+    )  # fmt: skip
+    out += _table(
+        "metrics",
+        ["service", "req/s", "5xx", "p95"],
+        [
+            [m.service, _num(m.request_rate, "{:.2f}"), _num(m.error_ratio, "{:.1%}"),
+             _num(m.p95_latency_s and m.p95_latency_s * 1000, "{:.0f}ms")]
+            for m in snap.metrics.services
+        ],
+        err.get("metrics"),
+    )  # fmt: skip
+    out += _table(
+        "services",
+        ["service", "live", "ready", "deps", "error"],
+        [
+            [s.name, _yes(s.live), _yes(s.ready),
+             " ".join(f"{k}:{'ok' if d.ok else 'DOWN'}" for k, d in s.dependencies.items()), s.error or ""]
+            for s in snap.services
+        ],
+        err.get("services"),
+    )  # fmt: skip
+    out += _table(
+        "alerts",
+        ["alert", "severity", "state", "summary"],
+        [[a.name, a.severity, a.state, a.summary[:80]] for a in snap.alerts],
+        err.get("alerts"),
+    )
+    return "\n".join(out)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ecoeco.console.collector import collect_once
+    from ecoeco.console.sources import build_sources
+
+    profile, _ = _resolve(args)
+    snap = collect_once(profile, build_sources(profile), timeout=args.timeout)
+    print(snap.model_dump_json(indent=2) if args.json else format_status(snap))
+    return EXIT_UNREACHABLE if snap.unreachable_sources() else EXIT_OK
+
+
+# --- info -------------------------------------------------------------------------------------------
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    profile, origins = _resolve(args)
+    path = config_path()
+    settings = masked_settings(profile)
+    if args.json:
+        print(json.dumps({"config_path": str(path), "config_exists": path.exists(), "profile": profile.name,
+                          "origins": origins, "settings": settings}, indent=2))  # fmt: skip
+        return EXIT_OK
+    print(f"config file: {path}" + ("" if path.exists() else "  (absent: built-in defaults)"))
+    print(f"profile:     {profile.name}  (from {origins.get('profile', 'default')})")
+    width = max(len(k) for k in settings)
+    for key, value in settings.items():
+        if key == "name":
+            continue
+        shown = json.dumps(value) if isinstance(value, dict | list) else str(value)
+        print(f"  {key.ljust(width)}  {shown}  [{origins.get(key, 'default')}]")
+    return EXIT_OK
+
+
+# --- the TUI ----------------------------------------------------------------------------------------
+
+
+def _sandbox_running() -> bool:
+    try:
+        return bool(read_status().get("running"))
+    except StateError:  # an unreadable state file means "not running"; `up` says what to do
+        return False
+
+
+def _sandbox_command() -> list[str] | None:
+    """``ecoeco-sandbox`` beside this interpreter, else on PATH; None when the platform is not installed."""
+    script = Path(sys.executable).with_name("ecoeco-sandbox")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ecoeco-sandbox")
+    return [found] if found else None
+
+
+def start_sandbox() -> int:
+    """Run ``ecoeco-sandbox up`` (its state file then gives the ``sandbox`` profile its endpoints)."""
+    command = _sandbox_command()
+    if command is None:
+        print(
+            "ecoeco-console: the sandbox is not running and ecoeco-sandbox is not installed "
+            "(install the platform: pip install 'ecoeco[platform]'), or choose a profile with --profile",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    print("ecoeco-console: the sandbox is not running; starting it (ecoeco-sandbox up) ...", flush=True)
+    started = time.monotonic()
+    rc = subprocess.call([*command, "up"])
+    if rc == 0:
+        print(f"ecoeco-console: sandbox up in {time.monotonic() - started:.1f}s", flush=True)
+    return rc
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    profile, origins = _resolve(args)
+    if profile.sandbox and not _sandbox_running():
+        rc = start_sandbox()
+        if rc != 0:
+            print(f"ecoeco-console: ecoeco-sandbox up failed (exit {rc})", file=sys.stderr)
+            return rc
+        profile, origins = _resolve(args)  # the endpoints `up` just started, from its state file
+    return run_app(profile, origins=origins)
+
+
+def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
+    """The composition root of the TUI: the sources the profile needs, their collector, the app."""
+    from ecoeco.console import keys
+    from ecoeco.console.app import EcoApp
+    from ecoeco.console.collector import Collector
+    from ecoeco.console.sources import build_sources
+
+    try:
+        keymap = keys.parse_keymap(os.environ.get(keys.KEYMAP_ENV, ""))
+    except ValueError as exc:
+        print(f"ecoeco-console: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
+    collector = Collector(profile, build_sources(profile))
+    app.attach_collector(collector)
+    try:
+        result = app.run()
+    finally:
+        collector.stop()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    from ecoeco.console.screenshots import main as screenshots_main
+
+    return int(screenshots_main(list(args.args)) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "screenshot" in argv:
+        cut = argv.index("screenshot")
+        args = _parser().parse_args(argv[: cut + 1])
+        args.args = argv[cut + 1 :]
+    else:
+        args = _parser().parse_args(argv)
+    commands = {"status": cmd_status, "info": cmd_info, "screenshot": cmd_screenshot, None: cmd_tui}
+    try:
+        return commands[args.command](args)
+    except ConfigError as exc:
+        print(f"ecoeco-console: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

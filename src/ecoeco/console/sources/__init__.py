@@ -1,0 +1,47 @@
+"""The console's read side: one module per system, none imports ``textual``.
+
+``build_sources(profile)`` picks the variants a profile needs (kubernetes or local cluster, ...).
+"""
+
+from __future__ import annotations
+
+from ecoeco.console.config import Profile
+from ecoeco.console.sources.base import Source, SourceError
+
+__all__ = ["Source", "SourceError", "build_sources"]
+
+
+def build_sources(profile: Profile) -> list[Source]:
+    from ecoeco.console.sources.alerts import AlertsSource
+    from ecoeco.console.sources.cluster_kube import KubeClusterSource
+    from ecoeco.console.sources.cluster_local import LocalClusterSource
+    from ecoeco.console.sources.metrics import MetricsSource
+    from ecoeco.console.sources.queues import QueuesSource
+    from ecoeco.console.sources.services import ServicesSource
+    from ecoeco.console.sources.wal import WalSource
+
+    every = profile.poll_interval_s
+    # Prometheus-backed sources cannot change faster than the 5 s scrape; no point asking more often.
+    slow = max(every, 5.0)
+    cluster: Source
+    if profile.cluster == "kubernetes":
+        cluster = KubeClusterSource(profile.kubeconfig, profile.kube_context, interval_s=slow)
+    else:
+        cluster = LocalClusterSource(interval_s=every)
+    broker = profile.effective_broker_url()
+    return [
+        cluster,
+        QueuesSource(
+            profile.rabbitmq_management_url,
+            profile.rabbitmq_user,
+            profile.rabbitmq_password.get_secret_value(),
+            profile.rabbitmq_vhost,
+            profile.queues,
+            broker_url=broker,
+            interval_s=every,
+        ),
+        WalSource(profile.prometheus_url, broker, workers=list(profile.workers) or None, interval_s=slow),
+        MetricsSource(profile.prometheus_url, services=list(profile.services) or None, interval_s=slow),
+        ServicesSource(profile.services, interval_s=every),
+        AlertsSource(profile.prometheus_url, interval_s=slow),
+    ]

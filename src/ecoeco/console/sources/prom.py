@@ -1,0 +1,62 @@
+"""A PrometheusConnect with a timeout and no hidden retries (the collector owns backoff)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from ecoeco.console.sources.base import SourceError
+
+
+def connect(url: str, timeout_s: float) -> Any:
+    from prometheus_api_client import PrometheusConnect
+    from urllib3.util.retry import Retry
+
+    return PrometheusConnect(url=url, disable_ssl=True, timeout=timeout_s, retry=Retry(total=0))
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def instant(prom: Any, query: str) -> list[tuple[dict[str, str], float | None]]:
+    """``[(labels, value)]`` of an instant query."""
+    try:
+        result = prom.custom_query(query)
+    except Exception as exc:
+        raise SourceError(f"Prometheus query failed: {_reason(exc)}") from exc
+    return [(r.get("metric", {}), _num(r["value"][1])) for r in result]
+
+
+def by_label(rows: list[tuple[dict[str, str], float | None]], label: str) -> dict[str, float | None]:
+    return {labels[label]: value for labels, value in rows if label in labels}
+
+
+def series(prom: Any, query: str, window_s: int, step_s: int) -> list[tuple[dict[str, str], list[float]]]:
+    """``[(labels, values)]`` of a range query over the last ``window_s`` seconds (NaNs dropped)."""
+    end = dt.datetime.now(dt.UTC)
+    start = end - dt.timedelta(seconds=window_s)
+    try:
+        result = prom.custom_query_range(query, start_time=start, end_time=end, step=f"{step_s}s")
+    except Exception as exc:
+        raise SourceError(f"Prometheus range query failed: {_reason(exc)}") from exc
+    out = []
+    for r in result:
+        values = [v for v in (_num(p[1]) for p in r.get("values", [])) if v is not None]
+        out.append((r.get("metric", {}), values))
+    return out
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # requests' ConnectionError text is long; keep its gist.
+    if "Connection refused" in text or "NewConnectionError" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:160]

@@ -1,0 +1,96 @@
+"""Services: ``/health`` (liveness) and ``/ready`` (readiness with per-dependency detail) of each API."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from ecoeco.console.snapshot import DependencyStatus, ServiceHealth, Snapshot
+from ecoeco.console.sources.base import SourceError
+from ecoeco.shared.redact import mask_url
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused" if "refused" in str(exc).lower() else f"cannot connect: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def parse_dependencies(body: Any) -> dict[str, DependencyStatus]:
+    """``{"dependencies": {"postgres": {"ok": true, "detail": ...}}}`` (also tolerates ``checks`` and bare
+    booleans/strings, as other services' readiness bodies use)."""
+    if not isinstance(body, dict):
+        return {}
+    deps = body.get("dependencies", body.get("checks"))
+    if not isinstance(deps, dict):
+        return {}
+    out: dict[str, DependencyStatus] = {}
+    for name, value in deps.items():
+        if isinstance(value, dict):
+            ok = value.get("ok")
+            if ok is None:
+                ok = str(value.get("status", "")).lower() in ("ok", "up", "ready", "pass")
+            detail = value.get("detail") or value.get("error")
+            out[name] = DependencyStatus(ok=bool(ok), detail=str(detail) if detail else None)
+        elif isinstance(value, bool):
+            out[name] = DependencyStatus(ok=value)
+        else:
+            out[name] = DependencyStatus(
+                ok=str(value).lower() in ("ok", "up", "ready", "pass"), detail=str(value)
+            )
+    return out
+
+
+def check_service(client: httpx.Client, name: str, url: str) -> ServiceHealth:
+    health = ServiceHealth(name=name, url=mask_url(url))
+    try:
+        live = client.get(f"{url}/health")
+        health.live = live.status_code == 200
+        started = time.perf_counter()
+        ready = client.get(f"{url}/ready")
+        health.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    except httpx.HTTPError as exc:
+        health.live = False if health.live is None else health.live
+        health.error = _describe(exc)
+        return health
+    health.status_code = ready.status_code
+    health.ready = ready.status_code == 200
+    with contextlib.suppress(ValueError):
+        health.dependencies = parse_dependencies(ready.json())
+    if not health.ready:
+        down = [f"{k}: {v.detail or 'down'}" for k, v in health.dependencies.items() if not v.ok]
+        health.error = f"/ready answered {ready.status_code}" + (f" ({'; '.join(down)})" if down else "")
+    return health
+
+
+class ServicesSource:
+    name = "services"
+
+    def __init__(self, services: dict[str, str], interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
+        self.services = dict(services)
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._client: httpx.Client | None = None
+
+    def poll(self) -> list[ServiceHealth]:
+        if not self.services:
+            raise SourceError("no services configured in the profile")
+        if self._client is None:
+            # Per request: the six checks run side by side, so the poll takes one timeout at most.
+            self._client = httpx.Client(timeout=httpx.Timeout(self.timeout_s / 2))
+        with ThreadPoolExecutor(max_workers=min(8, len(self.services))) as pool:
+            results = list(pool.map(lambda kv: check_service(self._client, *kv), self.services.items()))
+        if all(r.live is False and r.status_code is None for r in results):
+            first = results[0]
+            raise SourceError(f"no service answers ({first.name} at {first.url}: {first.error})")
+        return results
+
+    def apply(self, snapshot: Snapshot, data: object) -> None:
+        assert isinstance(data, list)
+        snapshot.services = data

@@ -1,0 +1,136 @@
+"""Worker journals: per worker, the WAL metrics from Prometheus and the ``wal_stats`` control command.
+
+The control reply is fresher (asked now, not at the last scrape) and wins where both answer; either
+alone is enough for the source to be healthy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecoeco.console.errors import short_error
+from ecoeco.console.snapshot import Snapshot, WalInfo
+from ecoeco.console.sources import prom
+from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from ecoeco.shared.names import WAL_STATS, WORKERS
+
+CONTROL_TIMEOUT_S = 1.0
+HISTORY_WINDOW_S = 900
+HISTORY_STEP_S = 15
+
+_GAUGES = {
+    "unsynced_rows": "ecoeco_wal_unsynced_rows",
+    "oldest_unsynced_age_s": "ecoeco_wal_oldest_unsynced_age_seconds",
+    "last_sync_success_ts": "ecoeco_wal_last_sync_success_timestamp_seconds",
+    "sync_errors_total": "ecoeco_wal_sync_errors_total",
+    "file_bytes": "ecoeco_wal_file_bytes",
+}
+_INTS = {"unsynced_rows", "file_bytes"}
+
+
+class WalSource:
+    name = "wal"
+
+    def __init__(
+        self,
+        prometheus_url: str | None,
+        broker_url: str | None,
+        workers: list[str] | None = None,
+        interval_s: float = 5.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.prometheus_url = prometheus_url
+        self.broker_url = broker_url
+        self.workers = list(workers or WORKERS)
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._secrets = (broker_url,) if broker_url else ()
+        self._prom: Any = None
+        self._celery: Any = None
+
+    def poll_prometheus(self) -> dict[str, dict[str, Any]]:
+        if self._prom is None:
+            self._prom = prom.connect(self.prometheus_url, self.timeout_s)
+        out: dict[str, dict[str, Any]] = {}
+        for field, metric in _GAUGES.items():
+            for worker, value in prom.by_label(
+                prom.instant(self._prom, f"max by (worker) ({metric})"), "worker"
+            ).items():
+                if value is not None:
+                    out.setdefault(worker, {})[field] = int(value) if field in _INTS else value
+        for labels, value in prom.instant(self._prom, "max by (worker, state) (ecoeco_wal_rows)"):
+            if "worker" in labels and "state" in labels and value is not None:
+                out.setdefault(labels["worker"], {}).setdefault("rows_by_state", {})[labels["state"]] = int(
+                    value
+                )
+        history = prom.series(
+            self._prom, "max by (worker) (ecoeco_wal_unsynced_rows)", HISTORY_WINDOW_S, HISTORY_STEP_S
+        )
+        for labels, values in history:
+            if "worker" in labels:
+                out.setdefault(labels["worker"], {})["unsynced_history"] = values
+        return out
+
+    def poll_control(self) -> dict[str, dict[str, Any]]:
+        if self._celery is None:
+            from celery import Celery
+
+            self._celery = Celery("ecoeco-console", broker=self.broker_url)
+            self._celery.conf.broker_connection_timeout = min(2.0, self.timeout_s)
+            self._celery.conf.broker_connection_retry_on_startup = False
+            self._celery.conf.broker_connection_max_retries = 0
+        replies = self._celery.control.broadcast(
+            WAL_STATS, reply=True, timeout=CONTROL_TIMEOUT_S, limit=len(self.workers)
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for reply in replies or []:
+            for hostname, body in reply.items():
+                if not isinstance(body, dict):
+                    continue
+                worker = body.get("worker") or hostname.split("@", 1)[0]
+                out[worker] = body
+        return out
+
+    def poll(self) -> list[WalInfo]:
+        if not self.prometheus_url and not self.broker_url:
+            raise SourceError("no prometheus_url or broker_url configured")
+        errors: list[str] = []
+        from_prom: dict[str, dict[str, Any]] = {}
+        from_control: dict[str, dict[str, Any]] = {}
+        if self.prometheus_url:
+            try:
+                from_prom = self.poll_prometheus()
+            except Exception as exc:
+                errors.append(f"prometheus: {short_error(exc, self._secrets)}")
+        if self.broker_url:
+            try:
+                from_control = self.poll_control()
+            except Exception as exc:
+                errors.append(f"wal_stats: {short_error(exc, self._secrets)}")
+        if len(errors) == int(bool(self.prometheus_url)) + int(bool(self.broker_url)):
+            raise SourceError("; ".join(errors))
+
+        names = list(self.workers) + sorted((set(from_prom) | set(from_control)) - set(self.workers))
+        out: list[WalInfo] = []
+        for worker in names:
+            p, c = from_prom.get(worker, {}), from_control.get(worker, {})
+            info = WalInfo(worker=worker)
+            if p:
+                info.via.append("prometheus")
+            if c:
+                info.via.append("control")
+            for field in (*_GAUGES, "rows_by_state", "sync_interval_s"):
+                value = c.get(field) if c.get(field) is not None else p.get(field)
+                if value is not None:
+                    setattr(info, field, value)
+            if not info.last_sync_success_ts:
+                info.last_sync_success_ts = None  # 0 is the gauge's "never synced"
+            if info.unsynced_rows == 0:
+                info.oldest_unsynced_age_s = None  # the gauge reads 0 when there is nothing to age
+            info.unsynced_history = p.get("unsynced_history", [])
+            out.append(info)
+        return out
+
+    def apply(self, snapshot: Snapshot, data: object) -> None:
+        assert isinstance(data, list)
+        snapshot.wal = data

@@ -1,0 +1,86 @@
+"""Tiles of the overview: one per node of the 13-node map, and the headline tiles."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.message import Message
+
+from ecoeco.console import health
+from ecoeco.console.snapshot import NodeInfo
+from ecoeco.console.widgets import fmt
+from ecoeco.console.widgets.status_bits import QuietStatic
+
+LEVELS = ("ok", "warn", "bad", "unknown")
+
+
+class HealthStatic(QuietStatic):
+    """A QuietStatic carrying one of the -ok/-warn/-bad/-unknown classes (the colour rule lives in CSS)."""
+
+    def set_level(self, level: str) -> None:
+        for lv in LEVELS:
+            self.set_class(lv == level, f"-{lv}")
+
+
+class NodeTile(HealthStatic):
+    """One node: name, status, pods, CPU/mem sparklines. Focusable; Enter drills down."""
+
+    can_focus = True
+
+    class Selected(Message):
+        def __init__(self, node: str) -> None:
+            super().__init__()
+            self.node = node
+
+    def __init__(self, node_name: str, domain: str, **kwargs: object) -> None:
+        super().__init__("", **kwargs)
+        self.node_name = node_name
+        self.domain = domain
+
+    def render_node(self, node: NodeInfo | None, width: int = 15, tall: bool = False) -> None:
+        """Three lines at 80x24; five (CPU and memory figures, instance type) when there is room."""
+        spark_w = max(3, min(24, (width - 3) // 2)) if not tall else max(3, min(30, width - 11))
+        if node is None:
+            self.set_level("unknown")
+            self.show(f"[b]? {escape(self.domain)}[/b]\n[dim]no data[/dim]\n")
+            return
+        level = health.node_health(node)
+        self.set_level(level)
+        ready = sum(1 for p in node.pods if p.ready)
+        restarts = sum(p.restarts for p in node.pods)
+        reasons = sorted({p.waiting_reason for p in node.pods if p.waiting_reason})
+        if node.status == "Ready":
+            line2 = f"{node.status}  pods {ready}/{len(node.pods)}"
+        else:
+            line2 = f"{node.status} {ready}/{len(node.pods)}"
+        if restarts and (tall or not reasons):
+            line2 += f" ↻{restarts}"
+        if reasons and not tall:
+            line2 = f"{node.status} {escape(reasons[0])}"
+        cpu = fmt.spark(node.cpu_history, spark_w) if node.cpu_history else "–"
+        mem = fmt.spark(node.mem_history, spark_w) if node.mem_history else "–"
+        head = f"[b]{fmt.HEALTH_GLYPH[level]} {escape(self.domain)}[/b]"
+        if not tall:
+            self.show(f"{head}\n{line2}\nc{cpu} m{mem}")
+            return
+        extra = escape(reasons[0]) if reasons else f"[dim]{escape(node.instance_type)}[/dim]"
+        self.show(
+            f"{head}\n{line2}\n"
+            f"cpu {fmt.pct(node.cpu_percent):>6} {cpu}\n"
+            f"mem {fmt.pct(node.mem_percent):>6} {mem}\n"
+            f"{extra}"
+        )
+
+    def on_click(self) -> None:
+        self.post_message(self.Selected(self.node_name))
+
+
+class Headline(HealthStatic):
+    """A headline figure: title on the border, value and detail inside."""
+
+    def __init__(self, title: str, **kwargs: object) -> None:
+        super().__init__("", **kwargs)
+        self.border_title = title
+
+    def render_headline(self, level: str, value: str, detail: str) -> None:
+        self.set_level(level)
+        self.show(f"[b]{value}[/b]\n{detail}")

@@ -1,0 +1,271 @@
+"""``/api/v1/waste``: categories, and analyses (presigned or direct upload → q.storage → result)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import psycopg
+import redis.asyncio as aioredis
+from botocore.exceptions import BotoCoreError, ClientError
+from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
+from psycopg.rows import dict_row
+
+from ecoeco.services.common.cache import get_redis
+from ecoeco.services.common.db import Conn
+from ecoeco.services.common.errors import ProblemError
+from ecoeco.services.common.security import Principal, require_user
+from ecoeco.services.waste import status as job_status
+from ecoeco.services.waste.categories import NAMES_KO, SPECIAL
+from ecoeco.services.waste.publisher import StoragePublisher
+from ecoeco.services.waste.schemas import (
+    Accepted,
+    AnalysisRequest,
+    AnalysisResult,
+    AnalysisStatus,
+    Category,
+    UploadTicket,
+)
+from ecoeco.services.waste.uploads import Uploads, object_key, sniff_image
+from ecoeco.shared.jobs import WASTE_CATEGORIES, JobStatus
+
+log = logging.getLogger("ecoeco.waste")
+
+router = APIRouter(prefix="/api/v1/waste", tags=["waste"])
+
+Redis = Annotated[aioredis.Redis, Depends(get_redis)]
+CurrentUser = Annotated[Principal, Depends(require_user)]
+JobId = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="Job id returned when the analysis started")
+]
+
+T = TypeVar("T")
+
+AUTH = {401: {"description": "Missing or invalid token"}}
+JOB = {**AUTH, 404: {"description": "No such analysis for this user"}}
+
+
+async def _s3(fn: Callable[..., T], *args: Any) -> T:
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except (BotoCoreError, ClientError) as exc:
+        log.warning("object storage error: %s", type(exc).__name__)
+        raise ProblemError(503, "Service Unavailable", "Object storage is unavailable; retry later.") from exc
+
+
+async def _publish(request: Request, job_id: str, user_id: str, key: str) -> None:
+    publisher: StoragePublisher = request.app.state.publisher
+    try:
+        await asyncio.to_thread(publisher.publish, job_id, user_id, key)
+    except Exception as exc:  # kombu/amqp raise many types; any of them means "not enqueued"
+        log.warning("enqueue failed: %s", type(exc).__name__, extra={"job_id": job_id})
+        raise ProblemError(503, "Service Unavailable", "The job queue is unavailable; retry later.") from exc
+
+
+async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> dict[str, Any]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT job_id, object_key, content_type, enqueued_at FROM waste.analyses"
+            " WHERE job_id = %s AND user_id = %s",
+            (job_id, user_id),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise ProblemError(404, "Not Found", "No such analysis.")
+    return row
+
+
+def _too_large(size: int, limit: int) -> ProblemError:
+    return ProblemError(413, "Content Too Large", f"Images may be at most {limit} bytes; this one is {size}.")
+
+
+@router.get("/categories", response_model=list[Category])
+async def categories() -> list[Category]:
+    return [Category(id=c, name_ko=NAMES_KO[c], special_stream=c in SPECIAL) for c in WASTE_CATEGORIES]
+
+
+@router.post(
+    "/analyses",
+    status_code=201,
+    response_model=UploadTicket,
+    responses={**AUTH, 413: {"description": "Too large"}},
+)
+async def start_analysis(
+    body: AnalysisRequest, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
+) -> UploadTicket:
+    """Start an analysis: returns a presigned S3 PUT URL (5 min). PUT the image there with the given
+    headers, then call ``upload-complete``."""
+    settings = request.app.state.settings
+    if body.size_bytes is not None and body.size_bytes > settings.max_upload_bytes:
+        raise _too_large(body.size_bytes, settings.max_upload_bytes)
+    job_id = uuid.uuid4().hex
+    key = object_key(principal.user_id, job_id, body.content_type)
+    uploads: Uploads = request.app.state.uploads
+    url = await _s3(uploads.presign_put, key, body.content_type)
+    await conn.execute(
+        "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source)"
+        " VALUES (%s, %s, %s, %s, 'presigned')",
+        (job_id, principal.user_id, key, body.content_type),
+    )
+    await job_status.write(redis, job_id, JobStatus.PENDING_UPLOAD, stage="upload")
+    return UploadTicket(
+        job_id=job_id,
+        object_key=key,
+        upload_url=url,
+        upload_headers={"Content-Type": body.content_type},
+        expires_in=settings.presigned_url_ttl_s,
+        status=JobStatus.PENDING_UPLOAD,
+    )
+
+
+@router.post(
+    "/analyses/{job_id}/upload-complete",
+    status_code=202,
+    response_model=Accepted,
+    responses={**JOB, 409: {"description": "Nothing uploaded yet"}, 413: {"description": "Too large"}},
+)
+async def upload_complete(
+    job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
+) -> Accepted:
+    """Enqueue the uploaded image for processing. Idempotent: a repeated call does not enqueue twice."""
+    row = await _owned(conn, job_id, principal.user_id)
+    if row["enqueued_at"] is not None:
+        current = await job_status.read_redis(redis, job_id)
+        state = JobStatus(current["status"]) if current else JobStatus.QUEUED
+        return Accepted(job_id=job_id, status=state, enqueued=False)
+    uploads: Uploads = request.app.state.uploads
+    size = await _s3(uploads.size_of, row["object_key"])
+    if size is None:
+        raise ProblemError(
+            409, "Conflict", "Nothing was uploaded for this analysis yet; PUT the image first."
+        )
+    limit = request.app.state.settings.max_upload_bytes
+    if size > limit:
+        await _s3(uploads.delete, row["object_key"])
+        raise _too_large(size, limit)
+    # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes.
+    cur = await conn.execute(
+        "UPDATE waste.analyses SET enqueued_at = now(), uploaded_bytes = %s"
+        " WHERE job_id = %s AND enqueued_at IS NULL RETURNING job_id",
+        (size, job_id),
+    )
+    if await cur.fetchone() is None:
+        return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=False)
+    await _enqueue(request, redis, job_id, principal.user_id, row["object_key"])
+    return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
+
+
+async def _enqueue(request: Request, redis: aioredis.Redis, job_id: str, user_id: str, key: str) -> None:
+    # Status first: a fast worker may move the job on before send_task even returns.
+    await job_status.advance(redis, job_id, JobStatus.QUEUED)
+    try:
+        await _publish(request, job_id, user_id, key)
+    except ProblemError:
+        # Not enqueued: the transaction rolls back, so the client can retry upload-complete.
+        await job_status.write(redis, job_id, JobStatus.PENDING_UPLOAD, stage="upload")
+        raise
+
+
+@router.post(
+    "/analyses/upload",
+    status_code=202,
+    response_model=Accepted,
+    responses={
+        **AUTH,
+        413: {"description": "Too large"},
+        415: {"description": "Not a JPEG, PNG or WebP image"},
+    },
+)
+async def upload_direct(
+    principal: CurrentUser,
+    request: Request,
+    conn: Conn,
+    redis: Redis,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP image")],
+) -> Accepted:
+    """Upload a small image in the request itself and enqueue it at once."""
+    limit = request.app.state.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(len(data), limit)
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise ProblemError(415, "Unsupported Media Type", "The file is not a JPEG, PNG or WebP image.")
+    job_id = uuid.uuid4().hex
+    key = object_key(principal.user_id, job_id, content_type)
+    uploads: Uploads = request.app.state.uploads
+    await _s3(uploads.put, key, data, content_type)
+    await conn.execute(
+        "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source, uploaded_bytes, enqueued_at)"
+        " VALUES (%s, %s, %s, %s, 'direct', %s, now())",
+        (job_id, principal.user_id, key, content_type, len(data)),
+    )
+    try:
+        await _enqueue(request, redis, job_id, principal.user_id, key)
+    except ProblemError:
+        await _s3(uploads.delete, key)  # the row rolls back; do not leave an orphan object
+        await redis.delete(job_status.job_status_key(job_id))
+        raise
+    return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
+
+
+async def _current(
+    conn: psycopg.AsyncConnection, redis: aioredis.Redis, row: dict[str, Any]
+) -> dict[str, Any]:
+    data: dict[str, Any] | None = await job_status.read_redis(redis, row["job_id"])
+    if data is None:
+        data = await job_status.read_synced(conn, row["job_id"])
+    if data is None:
+        data = {"status": JobStatus.QUEUED if row["enqueued_at"] else JobStatus.PENDING_UPLOAD}
+    return data
+
+
+@router.get("/analyses/{job_id}", response_model=AnalysisStatus, responses=JOB)
+async def get_status(job_id: JobId, principal: CurrentUser, conn: Conn, redis: Redis) -> AnalysisStatus:
+    row = await _owned(conn, job_id, principal.user_id)
+    data = await _current(conn, redis, row)
+    state = JobStatus(data["status"])
+    updated = data.get("updated_at")
+    return AnalysisStatus(
+        job_id=job_id,
+        status=state,
+        stage=data.get("stage") or None,
+        progress=max(0, min(100, int(float(data.get("progress") or job_status.PROGRESS.get(state, 0))))),
+        error=data.get("error") or None,
+        updated_at=float(updated) if updated not in (None, "") else None,
+        result_available=state == JobStatus.DONE and bool(data.get("result")),
+    )
+
+
+@router.get(
+    "/analyses/{job_id}/result",
+    response_model=AnalysisResult,
+    responses={**JOB, 409: {"description": "Not finished (or failed)"}},
+)
+async def get_result(
+    job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
+) -> AnalysisResult:
+    row = await _owned(conn, job_id, principal.user_id)
+    data = await _current(conn, redis, row)
+    result = data.get("result")
+    if data["status"] == JobStatus.DONE and isinstance(result, str):
+        result = json.loads(result)
+    if data["status"] != JobStatus.DONE or not isinstance(result, dict):
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"The analysis is {data['status']}; no result yet."
+            if data["status"] not in ("failed", "dead")
+            else f"The analysis ended {data['status']}: {data.get('error') or 'no detail'}",
+            extra={"job_status": str(data["status"])},
+        )
+    result.pop("user_id", None)
+    result["job_id"] = job_id
+    if isinstance(result.get("thumb_key"), str):
+        uploads: Uploads = request.app.state.uploads
+        result["thumbnail_url"] = await _s3(uploads.presign_get, result["thumb_key"])
+    return AnalysisResult(**result)

@@ -1,0 +1,110 @@
+"""``ecoeco-worker storage|ai [--metrics-port N]``: one Celery worker for one queue.
+
+Start order: journal -> topology declared -> metrics server -> recovery (re-enqueue or dead-letter
+unfinished rows) -> syncer thread -> Celery worker (hostname ``storage@%h`` / ``ai@%h``).
+SIGTERM is Celery's warm shutdown; then the syncer makes a last push and the journal closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import redis
+from kombu import Connection
+
+from ecoeco.services.common.logging import configure_logging
+from ecoeco.services.common.messaging import declare_topology
+from ecoeco.services.common.settings import get_settings
+from ecoeco.services.workers import runtime
+from ecoeco.services.workers.journal import open_journal
+from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
+from ecoeco.services.workers.sync import Syncer
+from ecoeco.shared.redact import redact
+
+log = logging.getLogger("ecoeco.worker")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="ecoeco-worker", description="Run one Eco² worker (Celery + SQLite WAL journal)."
+    )
+    p.add_argument("worker", choices=sorted(WORKER_QUEUES), help="which worker (and queue) to run")
+    p.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
+    p.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for the metrics server (0.0.0.0 in a pod)"
+    )
+    p.add_argument("--concurrency", type=int, default=2, help="task threads (default 2)")
+    p.add_argument("--loglevel", default=None, help="log level (default: ECOECO_LOG_LEVEL)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = get_settings()
+    level = (args.loglevel or settings.log_level).upper()
+    configure_logging(f"worker-{args.worker}", level)
+
+    from ecoeco.services.workers import control, metrics, recovery  # noqa: F401  (control registers commands)
+    from ecoeco.services.workers.celery_app import app
+
+    journal = open_journal(settings.wal_dir, args.worker)
+    syncer = Syncer(
+        journal,
+        settings.database_url,
+        settings.wal_sync_interval_s,
+        retention_s=settings.wal_retention_s,
+        on_sync=lambda outcome: metrics.observe_sync(args.worker, outcome),
+    )
+    # The last successful sync survives restarts through the rows it marked.
+    syncer.state.last_sync_success_ts = journal.last_synced_at()
+    client = redis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+    )
+    rt = WorkerRuntime(worker=args.worker, settings=settings, journal=journal, syncer=syncer, redis=client)
+    runtime.install(rt)
+    try:
+        try:
+            with Connection(settings.broker_url, connect_timeout=10) as conn:
+                conn.ensure_connection(max_retries=5)
+                declare_topology(conn.default_channel)
+        except Exception as exc:
+            raise RuntimeError(f"cannot reach RabbitMQ at {settings.broker_url}: {exc}") from exc
+        if args.metrics_port is not None:
+            metrics.serve_metrics(journal, syncer, args.metrics_port, args.metrics_host)
+        report = recovery.recover(rt, app)
+        log.info("journal %s opened; recovery %s", journal.path, report.as_dict())
+        syncer.start()
+        app.worker_main(
+            [
+                "worker",
+                "--queues",
+                WORKER_QUEUES[args.worker],
+                "--hostname",
+                f"{args.worker}@%h",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(args.concurrency),
+                "--loglevel",
+                level,
+                "--without-mingle",
+                "--without-gossip",
+            ]
+        )
+    except Exception as exc:
+        log.error("worker %s failed: %s", args.worker, redact(str(exc)))
+        return 1
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            return int(exc.code) if isinstance(exc.code, int) else 1
+    finally:
+        syncer.stop(final_sync=True)
+        journal.close()
+        runtime.install(None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""The syncer: pushes finished journal rows to PostgreSQL ``tasks.task_results``.
+
+One thread per worker process. It runs every ``wal_sync_interval_s`` and on demand, never
+overlapping itself. Each batch is COPYed into a temporary stage table and upserted with a rank
+guard, so a replayed or out-of-order batch can never move a task back to an earlier state.
+Rows are marked synced only after the PostgreSQL commit; while PostgreSQL is unreachable the
+errors are counted and the backlog simply grows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ecoeco.services.common.migrations import apply_migrations
+from ecoeco.services.workers.journal import Journal, JournalRow
+from ecoeco.shared.jobs import RESULTS_TABLE
+from ecoeco.shared.redact import redact
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 10_000
+CONNECT_TIMEOUT_S = 5
+# Checkpoint (TRUNCATE) after a sync once the -wal file is larger than this.
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
+
+STAGE_COLUMNS = (
+    "task_id",
+    "job_id",
+    "worker",
+    "task_name",
+    "user_id",
+    "state",
+    "attempts",
+    "result",
+    "error",
+    "received_at",
+    "started_at",
+    "finished_at",
+    "updated_at",
+)
+_COLS = ", ".join(STAGE_COLUMNS)
+# Plain types in the stage (JSON as text, times as epoch seconds): COPY of simple values is the
+# fast path; the conversion happens once, in the INSERT ... SELECT.
+STAGE_DDL = """
+CREATE TEMP TABLE task_results_stage (
+    task_id text, job_id text, worker text, task_name text, user_id text, state text, attempts integer,
+    result text, error text, received_at float8, started_at float8, finished_at float8, updated_at float8
+) ON COMMIT DROP
+"""
+_SELECT = (
+    "task_id, job_id, worker, task_name, user_id, state, attempts, result::jsonb, error,"
+    " to_timestamp(received_at), to_timestamp(started_at), to_timestamp(finished_at), to_timestamp(updated_at)"
+)
+_UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c in STAGE_COLUMNS if c != "task_id")
+
+# Equal rank (succeeded vs dead) goes to the newer row; a lower rank never wins.
+UPSERT_SQL = f"""
+INSERT INTO {RESULTS_TABLE} AS t ({_COLS}, synced_at)
+SELECT {_SELECT}, now() FROM task_results_stage
+ON CONFLICT (task_id) DO UPDATE SET {_UPDATES}, synced_at = now()
+WHERE tasks.state_rank(EXCLUDED.state) > tasks.state_rank(t.state)
+   OR (tasks.state_rank(EXCLUDED.state) = tasks.state_rank(t.state) AND EXCLUDED.updated_at >= t.updated_at)
+"""
+
+
+def migrate(database_url: str) -> list[str]:
+    """Create schema ``tasks`` and ``task_results`` (the shared runner; safe from two workers at once)."""
+    return apply_migrations(database_url, "tasks", "ecoeco.services.workers")
+
+
+def stage_tuple(row: JournalRow) -> tuple[Any, ...]:
+    """A journal row as the stage table takes it (the shape ``Journal.unsynced_for_push`` reads)."""
+    return (
+        row.task_id,
+        row.job_id,
+        row.worker,
+        row.task_name,
+        row.user_id,
+        row.state,
+        row.attempts,
+        json.dumps(row.result, default=str) if row.result is not None else None,
+        row.error,
+        row.received_at,
+        row.started_at,
+        row.finished_at,
+        row.updated_at,
+    )
+
+
+def push_rows(conn: psycopg.Connection, rows: Sequence[Sequence[Any]]) -> int:
+    """Upsert stage tuples in one transaction; returns how many rows PostgreSQL inserted or changed.
+
+    Only the first 13 values of each tuple are sent (a trailing journal version is ignored).
+    """
+    with conn.transaction():
+        conn.execute(STAGE_DDL)
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row[:13])
+            cur.execute(UPSERT_SQL)
+            return cur.rowcount
+
+
+@dataclass
+class SyncOutcome:
+    ok: bool
+    pushed: int = 0
+    duration_s: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class SyncState:
+    """Counters the metrics and ``wal_stats`` read; written only by the syncer thread."""
+
+    last_sync_success_ts: float | None = None
+    last_error: str | None = None
+    sync_errors_total: int = 0
+    syncs_total: int = 0
+    rows_pushed_total: int = 0
+
+
+class Syncer:
+    """The journal -> PostgreSQL pusher, and the thread that runs operator requests in order."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        database_url: str,
+        interval_s: float,
+        *,
+        batch_rows: int = BATCH_ROWS,
+        retention_s: float | None = None,
+        on_sync: Callable[[SyncOutcome], None] | None = None,
+    ) -> None:
+        self.journal = journal
+        self.database_url = database_url
+        self.interval_s = interval_s
+        self.batch_rows = batch_rows
+        self.retention_s = retention_s
+        self.state = SyncState()
+        self._on_sync = on_sync
+        self._requests: queue.Queue[tuple[str, Callable[[], Any] | None]] = queue.Queue()
+        self._run_lock = threading.Lock()  # one sync at a time, whoever calls
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._migrated = False
+
+    # -- the sync itself -------------------------------------------------------------------------
+    def _connect(self) -> psycopg.Connection:
+        if not self._migrated:
+            migrate(self.database_url)
+            self._migrated = True
+        return psycopg.connect(self.database_url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+
+    def sync_once(self) -> SyncOutcome:
+        """Push every unsynced finished row, batch by batch. Never runs twice at once."""
+        with self._run_lock:
+            started = time.monotonic()
+            pushed = 0
+            try:
+                rows = self.journal.unsynced_for_push(self.batch_rows)
+                # Connect even with nothing to push: "last sync success" must mean PostgreSQL answered.
+                with self._connect() as conn:
+                    if not rows:
+                        conn.execute("SELECT 1")
+                    while rows:
+                        push_rows(conn, rows)  # committed here
+                        self.journal.mark_synced((r[0], r[13]) for r in rows)
+                        pushed += len(rows)
+                        if len(rows) < self.batch_rows:
+                            break
+                        rows = self.journal.unsynced_for_push(self.batch_rows)
+                outcome = SyncOutcome(ok=True, pushed=pushed, duration_s=time.monotonic() - started)
+                self.state.last_sync_success_ts = time.time()
+                self.state.last_error = None
+            except (psycopg.Error, OSError) as exc:
+                outcome = SyncOutcome(
+                    ok=False, pushed=pushed, duration_s=time.monotonic() - started, error=_describe(exc)
+                )
+                self.state.sync_errors_total += 1
+                self.state.last_error = outcome.error
+                log.warning("wal sync failed (%d rows pushed before the error): %s", pushed, outcome.error)
+            self.state.syncs_total += 1
+            self.state.rows_pushed_total += pushed
+            if outcome.ok and self.retention_s is not None:
+                self.journal.prune_synced(self.retention_s)
+            if self.journal.wal_bytes() > CHECKPOINT_WAL_BYTES:
+                self.checkpoint()
+            if self._on_sync is not None:
+                self._on_sync(outcome)
+            return outcome
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        return self.journal.checkpoint("TRUNCATE")
+
+    # -- the thread --------------------------------------------------------------------------------
+    def request(self, what: str, fn: Callable[[], Any] | None = None) -> None:
+        """Queue work for the syncer thread (``sync``, ``checkpoint`` or a callable); returns at once."""
+        self._requests.put((what, fn))
+
+    def request_sync(self) -> None:
+        self.request("sync")
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        try:  # create the table now so readers find it; if PostgreSQL is down, the first sync retries
+            migrate(self.database_url)
+            self._migrated = True
+        except (psycopg.Error, OSError) as exc:
+            log.warning("tasks schema migration deferred: %s", _describe(exc))
+        self._thread = threading.Thread(
+            target=self._loop, name=f"wal-syncer-{self.journal.worker}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, final_sync: bool = True, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self._requests.put(("stop", None))
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if final_sync:
+            self.sync_once()
+
+    def _loop(self) -> None:
+        next_due = time.monotonic() + self.interval_s
+        while not self._stop.is_set():
+            try:
+                what, fn = self._requests.get(timeout=max(0.0, next_due - time.monotonic()))
+            except queue.Empty:
+                what, fn = "sync", None
+            if self._stop.is_set() or what == "stop":
+                return
+            try:
+                if fn is not None:
+                    fn()
+                elif what == "checkpoint":
+                    self.checkpoint()
+                else:
+                    self.sync_once()
+            except Exception:  # the syncer must outlive any one failure
+                log.exception("wal syncer request %r failed", what)
+            if what == "sync":
+                next_due = time.monotonic() + self.interval_s
+
+
+def _describe(exc: BaseException) -> str:
+    # psycopg messages name host and port but never the password; keep the first line only.
+    text = str(exc).strip().splitlines()
+    return redact(f"{type(exc).__name__}: {text[0] if text else ''}")
