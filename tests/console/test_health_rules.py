@@ -58,7 +58,7 @@ def test_ages_are_relative_to_the_snapshot_not_the_clock() -> None:
     )
     assert health.source_age(snap, "queues") == 75.0
     assert fmt.age(75.0) == "1m15s"
-    assert health.span(900) == "15m" and health.span(90) == "1m30s"
+    assert fmt.span(900) == "15m" and fmt.span(90) == "1m30s"
 
 
 def test_text_sparkline() -> None:

@@ -51,8 +51,9 @@ def test_service_metrics_rate_errors_and_p95(prometheus: Prometheus) -> None:
     assert waste.rate_history and waste.p95_history
     assert metrics["location"].request_rate is None and metrics["location"].error_ratio is None
 
-    # node-exporter CPU/memory land on the matching topology node
+    # node-exporter CPU/memory land on the matching topology node when the snapshot is read
     assert snap.metrics.node_exporter is True
+    snap.join_node_usage()
     auth_node = next(n for n in snap.cluster.nodes if n.name == "k8s-api-auth")
     # rate() over [2m] divides by the whole window, so a series seconds old reads as nearly idle-free
     # (busy): only its presence and range are certain here.

@@ -41,7 +41,7 @@ def test_console_starts_the_sandbox_and_reads_it_live(
     assert not fresh_machine.state_dir.joinpath("state.json").exists()
 
     assert start_sandbox() == 0
-    assert fresh_machine.console_config.exists()  # `up` wrote the sandbox profile
+    assert not fresh_machine.console_config.exists()  # `up` writes only its own state ...
 
     capsys.readouterr()
     deadline = time.monotonic() + 30  # consumer counts reach the management API's stats every 5 s
