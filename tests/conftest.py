@@ -7,8 +7,11 @@ own conftest.py.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -20,6 +23,13 @@ PG_ADMIN_DSN = os.environ.get("ECOECO_TEST_PG_ADMIN", "postgresql://postgres@127
 RABBIT_MGMT = os.environ.get("ECOECO_TEST_RABBITMQ_MGMT", "http://127.0.0.1:15672")
 RABBIT_HOST = "127.0.0.1:5672"
 REDIS_BASE = os.environ.get("ECOECO_TEST_REDIS", "redis://127.0.0.1:6379")
+
+# Tests never read the developer's own console.toml or sandbox: each test process starts with an empty
+# state dir and no config file (a test that needs either sets its own; subprocesses inherit these).
+_ISOLATED = tempfile.mkdtemp(prefix="ecoeco-tests-")
+atexit.register(shutil.rmtree, _ISOLATED, True)
+os.environ["ECOECO_SANDBOX_DIR"] = os.path.join(_ISOLATED, "sandbox")
+os.environ["ECOECO_CONSOLE_CONFIG"] = os.path.join(_ISOLATED, "console.toml")
 
 
 def free_port() -> int:
