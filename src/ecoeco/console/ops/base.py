@@ -202,7 +202,7 @@ class OperationContext:
     work_dir: Path
     secrets: tuple[str, ...] = field(default=(), repr=False)
     # A long plan (terraform plan) checks it like a run does; cancelling a plan changes nothing.
-    cancel: CancelToken = field(default_factory=lambda: CancelToken(), repr=False)
+    cancel: CancelToken = field(default_factory=CancelToken, repr=False)
 
     def redact(self, text: str) -> str:
         return redact(text, self.secrets)

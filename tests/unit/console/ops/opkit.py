@@ -102,8 +102,8 @@ class Stream(Check):
     kind = "stream"
     mutates = True
 
-    def expected(self, n: int) -> list[object]:
-        out: list[object] = []
+    def expected(self, n: int) -> list[OutputLine | Progress | ItemStatus]:
+        out: list[OutputLine | Progress | ItemStatus] = []
         for i in range(n):
             out += [
                 OutputLine(f"line {i}", "stdout" if i % 2 else "stderr"),
@@ -114,7 +114,7 @@ class Stream(Check):
 
     def run(self, plan: Plan[CountParams], emit: Emit, cancel: CancelToken) -> Result:
         for event in self.expected(plan.params.items):
-            emit(event)  # type: ignore[arg-type]
+            emit(event)
         return Result(data={"emitted": plan.params.items * 3})
 
 

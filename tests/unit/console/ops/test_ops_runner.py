@@ -10,16 +10,30 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.unit.console.ops.opkit import Boom, Check, Rebuild, Stream, Waits, WriteFile, prod_profile
+from tests.unit.console.ops.opkit import (
+    Boom,
+    Check,
+    Rebuild,
+    Stream,
+    Waits,
+    WriteFile,
+    WriteParams,
+    prod_profile,
+)
 
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import (
+    CancelToken,
+    Emit,
     Event,
     Finished,
+    OperationContext,
     OperationRunner,
     OutputLine,
+    Plan,
     Refused,
+    Result,
     RunHandle,
     read_audit,
 )
@@ -75,7 +89,7 @@ def test_a_failing_plan_is_an_operator_error_with_secrets_masked(state: Path, tm
     class CannotPlan(WriteFile):
         name = "test.cannot-plan"
 
-        def plan(self, params, ctx):  # type: ignore[no-untyped-def]
+        def plan(self, params: WriteParams, ctx: OperationContext) -> Plan[WriteParams]:
             raise PermissionError(f"backend refused amqp://ops:{PROFILE_PW}@mq (Access denied)")
 
     runner = OperationRunner(prod_profile(rabbitmq_password=PROFILE_PW), state_dir=state)
@@ -219,12 +233,10 @@ def test_a_run_that_raises_is_recorded_as_failed_and_frees_the_lock(runner: Oper
 
 
 def test_a_run_that_returns_not_ok_keeps_the_tools_exit_code(runner: OperationRunner, tmp_path: Path) -> None:
-    from ecoeco.console.ops import Result
-
     class Fails(WriteFile):
         name = "test.fails"
 
-        def run(self, plan, emit, cancel):  # type: ignore[no-untyped-def]
+        def run(self, plan: Plan[WriteParams], emit: Emit, cancel: CancelToken) -> Result:
             return Result(ok=False, exit_code=3, message="terraform exited 3")
 
     outcome = runner.run(runner.plan(Fails(), {"target": str(tmp_path / "x")}))
@@ -325,7 +337,7 @@ def test_secrets_never_reach_the_audit_file_nor_the_events(state: Path, tmp_path
     class Leaky(WriteFile):
         name = "test.leaky"
 
-        def run(self, plan, emit, cancel):  # type: ignore[no-untyped-def]
+        def run(self, plan: Plan[WriteParams], emit: Emit, cancel: CancelToken) -> Result:
             emit(OutputLine(f"connecting with password={PROFILE_PW} to {plan.params.source_url}"))
             return super().run(plan, emit, cancel)
 
