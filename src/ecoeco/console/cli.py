@@ -1,4 +1,5 @@
-"""``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``screenshot``.
+"""``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``audit [--json]``,
+``screenshot``.
 
 ``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
 0 fine, 1 a source is unreachable (``status``), 2 bad configuration or usage.
@@ -13,11 +14,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ecoeco.console import health
 from ecoeco.console.config import ConfigError, Profile, config_path, masked_settings, resolve_profile
+from ecoeco.console.ops.audit import AUDIT_FILE, AuditEntry, read_audit
+from ecoeco.console.ops.state import state_dir
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.shared.sandbox_state import StateError, read_status
 
@@ -45,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         "info", parents=[common], help="config path, active profile, origin of each setting"
     )
     info.add_argument("--json", action="store_true")
+    audit = sub.add_parser("audit", parents=[common], help="the audit log of operations, newest first")
+    audit.add_argument("--json", action="store_true", help="entries as JSON (docs/decisions/write-side.md)")
+    audit.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="the N newest (50)")
     # Its options belong to ecoeco.console.screenshots: main() hands over whatever follows the word.
     sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
     return parser
@@ -213,6 +220,49 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- audit ------------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def format_audit(entries: Sequence[AuditEntry]) -> str:
+    """The audit entries (``ops.AuditEntry``, newest first) as a table an operator reads."""
+    rows = []
+    for e in entries:
+        who = f"{e.user}@{e.host}" + (f" ({e.ssh_client})" if e.ssh_client else "")
+        took = "-" if e.duration_s is None else f"{e.duration_s:.1f}s"
+        args = json.dumps(e.arguments, separators=(",", ":"))
+        rows.append([
+            e.time[:19].replace("T", " "), e.environment, e.operation, e.result,
+            _num(e.exit_code), took, who, (e.plan_digest or "-")[:12],
+            args if len(args) <= 60 else args[:59] + "…", (e.message or "")[:80],
+        ])  # fmt: skip
+    header = ["time (UTC)", "env", "operation", "result", "exit", "took", "who", "plan", "arguments",
+              "message"]  # fmt: skip
+    return "\n".join(_table("audit", header, rows))
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    # Every environment's runs: the log is the console's, not one profile's.
+    read = read_audit(state_dir() / AUDIT_FILE)
+    entries = list(reversed(read.entries))[: args.limit]
+    if read.damaged:
+        print(f"ecoeco-console: {read.path}: {read.damaged} unreadable line(s) skipped", file=sys.stderr)
+    if args.json:
+        data = {"path": str(read.path), "damaged": read.damaged, "entries": [e.to_json() for e in entries]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif not read.entries:
+        print(f"no operations recorded yet ({read.path})")
+    else:
+        print(format_audit(entries))
+    return EXIT_OK
+
+
 # --- the TUI ----------------------------------------------------------------------------------------
 
 
@@ -297,7 +347,13 @@ def main(argv: list[str] | None = None) -> int:
         args.args = argv[cut + 1 :]
     else:
         args = _parser().parse_args(argv)
-    commands = {"status": cmd_status, "info": cmd_info, "screenshot": cmd_screenshot, None: cmd_tui}
+    commands = {
+        "status": cmd_status,
+        "info": cmd_info,
+        "audit": cmd_audit,
+        "screenshot": cmd_screenshot,
+        None: cmd_tui,
+    }
     try:
         return commands[args.command](args)
     except ConfigError as exc:
