@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from ecoeco.services.sandbox.state import StateError
+    from ecoeco.shared.sandbox_state import StateError
 
     try:
         return args.func(args)
