@@ -49,6 +49,8 @@ class WalSource:
         self._celery: Any = None
 
     def poll_prometheus(self) -> dict[str, dict[str, Any]]:
+        if not self.prometheus_url:
+            raise SourceError("no prometheus_url configured")
         if self._prom is None:
             self._prom = prom.connect(self.prometheus_url, self.timeout_s)
         out: dict[str, dict[str, Any]] = {}
