@@ -102,12 +102,12 @@ class WalSource:
         if self.prometheus_url:
             try:
                 from_prom = self.poll_prometheus()
-            except Exception as exc:  # noqa: BLE001 -- shown as the source's error; control may still answer
+            except Exception as exc:  # noqa: BLE001 -- shown as the error; the other half may answer
                 errors.append(f"prometheus: {short_error(exc, self._secrets)}")
         if self.broker_url:
             try:
                 from_control = self.poll_control()
-            except Exception as exc:  # noqa: BLE001 -- shown as the source's error; Prometheus may still answer
+            except Exception as exc:  # noqa: BLE001 -- shown as the error; the other half may answer
                 errors.append(f"wal_stats: {short_error(exc, self._secrets)}")
         if len(errors) == int(bool(self.prometheus_url)) + int(bool(self.broker_url)):
             raise SourceError("; ".join(errors))
