@@ -19,6 +19,7 @@ from typing import Any
 from ecoeco.console import health
 from ecoeco.console.config import ConfigError, Profile, config_path, masked_settings, resolve_profile
 from ecoeco.console.snapshot import Snapshot
+from ecoeco.shared import extras
 from ecoeco.shared.sandbox_state import StateError, read_status
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
@@ -225,6 +226,8 @@ def _sandbox_running() -> bool:
 
 def _sandbox_command() -> list[str] | None:
     """``ecoeco-sandbox`` beside this interpreter, else on PATH; None when the platform is not installed."""
+    if extras.missing(extras.PLATFORM):  # the wheel ships the script; the `platform` extra makes it run
+        return None
     script = Path(sys.executable).with_name("ecoeco-sandbox")
     if script.exists():
         return [str(script)]
