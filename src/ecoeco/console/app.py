@@ -90,7 +90,9 @@ THEMES = {
 class CollectorLike(Protocol):
     """What the app needs of ``ecoeco.console.collector.Collector``."""
 
-    paused: bool
+    @property
+    def paused(self) -> bool: ...
+
     on_update: Callable[[str], None] | None
 
     def start(self) -> None: ...
@@ -137,7 +139,7 @@ class EcoApp(App[int]):
         self.profile = profile
         # With no profile (screenshots, tests) the fixed snapshot says where it was taken.
         described = profile if profile is not None else snapshot
-        self.profile_name: str = getattr(described, "name", None) or getattr(described, "profile", "sandbox")
+        self.profile_name: str = getattr(described, "name", "") or getattr(described, "profile", "sandbox")
         self.environment: str = getattr(described, "environment", "sandbox")
         self.read_only = bool(getattr(described, "read_only", False) if read_only is None else read_only)
         self.origins = origins or {}
@@ -210,7 +212,7 @@ class EcoApp(App[int]):
             self.collector.start()
 
     def _check_terminal(self) -> None:
-        if terminal_lost(sys.__stdin__.fileno()):
+        if sys.__stdin__ is None or terminal_lost(sys.__stdin__.fileno()):
             self._hang_up()
 
     def _hang_up(self) -> None:

@@ -23,6 +23,7 @@ from ecoeco.console.config import ConfigError, Profile, config_path, masked_sett
 from ecoeco.console.ops.audit import AUDIT_FILE, AuditEntry, read_audit
 from ecoeco.console.ops.state import state_dir
 from ecoeco.console.snapshot import Snapshot
+from ecoeco.shared import extras
 from ecoeco.shared.sandbox_state import StateError, read_status
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
@@ -275,6 +276,8 @@ def _sandbox_running() -> bool:
 
 def _sandbox_command() -> list[str] | None:
     """``ecoeco-sandbox`` beside this interpreter, else on PATH; None when the platform is not installed."""
+    if extras.missing(extras.PLATFORM):  # the wheel ships the script; the `platform` extra makes it run
+        return None
     script = Path(sys.executable).with_name("ecoeco-sandbox")
     if script.exists():
         return [str(script)]

@@ -6,7 +6,7 @@ terminals over SSH. Textual's own ctrl+q/ctrl+p stay as extra ways in, never the
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Areas, in the order of their number keys. (mode name, title, sources shown in that area)
 AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -29,7 +29,7 @@ AREA_SHORT = {
     "services": "Svc",
 }
 
-APP_BINDINGS: list[Binding] = [
+APP_BINDINGS: list[BindingType] = [
     *[
         Binding(str(i), f"area('{mode}')", AREA_SHORT[mode], tooltip=f"Go to {title}", id=f"area.{mode}")
         for i, (mode, title, _) in enumerate(AREAS, start=1)
@@ -42,7 +42,7 @@ APP_BINDINGS: list[Binding] = [
 ]
 
 # Screens that hold tables add these.
-FILTER_BINDINGS: list[Binding] = [
+FILTER_BINDINGS: list[BindingType] = [
     Binding("slash", "filter", "Filter", tooltip="Filter the tables of this area", id="table.filter"),
     Binding(
         "escape",
@@ -54,7 +54,7 @@ FILTER_BINDINGS: list[Binding] = [
     ),
 ]
 
-NODE_MAP_BINDINGS: list[Binding] = [
+NODE_MAP_BINDINGS: list[BindingType] = [
     Binding("right", "app.focus_next", "Next node", tooltip="Next node tile", id="overview.next", show=False),
     Binding(
         "left",
@@ -74,7 +74,7 @@ NODE_MAP_BINDINGS: list[Binding] = [
     ),
 ]
 
-METRICS_BINDINGS: list[Binding] = [
+METRICS_BINDINGS: list[BindingType] = [
     Binding("w", "cycle_window", "Window", tooltip="Change the chart window", id="metrics.window"),
 ]
 
@@ -82,7 +82,8 @@ KEYMAP_ENV = "ECOECO_CONSOLE_KEYS"
 
 
 def binding_ids() -> list[str]:
-    return [b.id for b in (*APP_BINDINGS, *FILTER_BINDINGS, *NODE_MAP_BINDINGS, *METRICS_BINDINGS) if b.id]
+    every = (*APP_BINDINGS, *FILTER_BINDINGS, *NODE_MAP_BINDINGS, *METRICS_BINDINGS)
+    return [b.id for b in every if isinstance(b, Binding) and b.id]
 
 
 def parse_keymap(text: str) -> dict[str, str]:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown service {target!r}; choose from {', '.join(SERVICES)} or all")
         try:
             return migrate(list(SERVICES) if target == "all" else [target])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- the command's outcome: one redacted line and exit 1
             from ecoeco.shared.redact import redact
 
             print(f"migration failed: {redact(str(exc))}", file=sys.stderr)

@@ -49,7 +49,7 @@ def test_concurrent_replicas_apply_each_migration_once(pg_url: str, migrations_p
     def replica() -> None:
         try:
             results.append(apply_migrations(pg_url, "demo_a", name))
-        except BaseException as exc:  # surfaced by the assertion below
+        except BaseException as exc:  # noqa: BLE001 -- surfaced by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=replica) for _ in range(3)]

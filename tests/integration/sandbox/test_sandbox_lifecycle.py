@@ -16,6 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sandbox_support import HAND_EDITED_CONFIG, Sandbox
+from wheel_support import PLATFORM_MODULES, build_console_venv, package_data, wheel_files
 
 from ecoeco.services.sandbox.processes import group_members
 from ecoeco.shared.names import API_SERVICES, WORKERS
@@ -138,6 +139,42 @@ def test_prometheus_scrapes_every_api_and_worker(sandbox: Sandbox) -> None:
     rules = httpx.get(f"{prom}/api/v1/rules", timeout=5).json()["data"]["groups"]
     names = {rule["name"] for group in rules for rule in group["rules"]}
     assert {"EcoecoApiDown", "EcoecoWorkerDown", "EcoecoWalUnsyncedStale", "RabbitMQDown"} <= names
+
+
+def test_the_console_wheel_without_the_platform_reads_this_sandbox(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """In this module to share its sandbox: a wheel of the tree, in a fresh venv without the `platform`
+    extra, runs `ecoeco-console status --json` against the sandbox that the project's venv started."""
+    console = build_console_venv(tmp_path_factory.mktemp("wheel"))
+    assert package_data() <= wheel_files(console.wheel)  # topology.yaml, styles, migrations, data
+    env = sandbox.env
+    # the installed copy runs, not the tree; no platform dependency is there (Celery is the console's
+    # own: the WAL source sends the `wal_stats` remote-control command)
+    assert console.python("import ecoeco; print(ecoeco.__file__)", env).startswith(str(console.venv))
+    assert console.importable([*PLATFORM_MODULES, "celery"], env) == ["celery"]
+    refused = console.run("ecoeco-sandbox", "status", env=env)
+    assert refused.returncode == 2 and "pip install 'ecoeco[platform]'" in refused.stderr, refused.stderr
+
+    deadline = time.monotonic() + 30  # a worker may miss one broadcast's reply window
+    while True:
+        proc = console.run("ecoeco-console", "status", "--json", env=env)
+        snap = json.loads(proc.stdout or "{}")
+        controlled = {w["worker"] for w in snap.get("wal", []) if "control" in w["via"]}
+        if (proc.returncode == 0 and controlled == set(WORKERS)) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert proc.returncode == 0, (proc.stderr[-2000:], {n: s["error"] for n, s in snap["sources"].items()})
+    assert snap["profile"] == "sandbox" and snap["environment"] == "sandbox"
+    # the sandbox's own services, at the URLs its state file gives (not the stale one in console.toml)
+    _, status = sandbox.status()
+    apis = {c["name"]: c["url"] for c in status["components"] if c["kind"] == "api"}
+    assert {s["name"]: s["url"] for s in snap["services"]} == apis
+    assert {s["name"] for s in snap["services"] if s["live"] and s["ready"]} == set(API_SERVICES)
+    nodes = {n["name"]: n["status"] for n in snap["cluster"]["nodes"]}
+    assert len(nodes) == 13 and nodes["k8s-api-auth"] == nodes["k8s-worker-ai"] == "Ready"
+    assert {q["name"] for q in snap["queues"]} >= {"q.storage", "q.ai", "q.dlq"}
+    assert controlled == set(WORKERS)
 
 
 def test_second_up_changes_nothing(sandbox: Sandbox) -> None:

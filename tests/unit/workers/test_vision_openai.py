@@ -20,7 +20,7 @@ class FakeChatCompletions(BaseHTTPRequestHandler):
     answer: dict = {}
     seen: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         payload = {"choices": [{"message": {"role": "assistant", "content": json.dumps(type(self).answer)}}]}

@@ -84,7 +84,7 @@ class LocalClusterSource:
             externals = [c for c in comps if c.get("kind") == "external"]
             cpu_total, rss_total, sampled, cpu_known = 0.0, 0, False, False
             for comp in processes:
-                sample = data.samples.get(comp.get("pid")) if comp.get("pid") else None
+                sample = data.samples.get(pid) if (pid := comp.get("pid")) else None
                 alive = bool(comp.get("alive"))
                 node.pods.append(
                     PodInfo(

@@ -84,8 +84,9 @@ class ServicesSource:
         if self._client is None:
             # Per request: the six checks run side by side, so the poll takes one timeout at most.
             self._client = httpx.Client(timeout=httpx.Timeout(self.timeout_s / 2))
+        client = self._client
         with ThreadPoolExecutor(max_workers=min(8, len(self.services))) as pool:
-            results = list(pool.map(lambda kv: check_service(self._client, *kv), self.services.items()))
+            results = list(pool.map(lambda kv: check_service(client, *kv), self.services.items()))
         if all(r.live is False and r.status_code is None for r in results):
             first = results[0]
             raise SourceError(f"no service answers ({first.name} at {first.url}: {first.error})")

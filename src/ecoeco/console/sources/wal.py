@@ -49,6 +49,8 @@ class WalSource:
         self._celery: Any = None
 
     def poll_prometheus(self) -> dict[str, dict[str, Any]]:
+        if not self.prometheus_url:
+            raise SourceError("no prometheus_url configured")
         if self._prom is None:
             self._prom = prom.connect(self.prometheus_url, self.timeout_s)
         out: dict[str, dict[str, Any]] = {}
@@ -100,12 +102,12 @@ class WalSource:
         if self.prometheus_url:
             try:
                 from_prom = self.poll_prometheus()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 -- shown as the error; the other half may answer
                 errors.append(f"prometheus: {short_error(exc, self._secrets)}")
         if self.broker_url:
             try:
                 from_control = self.poll_control()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 -- shown as the error; the other half may answer
                 errors.append(f"wal_stats: {short_error(exc, self._secrets)}")
         if len(errors) == int(bool(self.prometheus_url)) + int(bool(self.broker_url)):
             raise SourceError("; ".join(errors))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Redis = Annotated[aioredis.Redis, Depends(get_redis)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid, expired or revoked credentials"},
     422: {"description": "Malformed request"},
 }

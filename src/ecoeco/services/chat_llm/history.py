@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.typing import EncodableT, FieldT
 
 HISTORY_TTL_S = 7 * 24 * 3600
 MAX_MESSAGES = 200  # per session; older ones are trimmed
@@ -46,26 +47,31 @@ def _session_out(session_id: str, raw: dict[str, str], count: int) -> dict[str, 
 async def create_session(r: aioredis.Redis, user_id: str, title: str | None) -> dict[str, Any]:
     session_id = uuid.uuid4().hex
     now = _now()
-    fields = {"user_id": user_id, "title": title or "", "created_at": now, "updated_at": now}
+    fields: dict[FieldT, EncodableT] = {
+        "user_id": user_id,
+        "title": title or "",
+        "created_at": now,
+        "updated_at": now,
+    }
     async with r.pipeline(transaction=True) as pipe:
         pipe.hset(_session_key(session_id), mapping=fields)
         pipe.expire(_session_key(session_id), HISTORY_TTL_S)
         pipe.zadd(_user_key(user_id), {session_id: now})
         pipe.expire(_user_key(user_id), HISTORY_TTL_S)
         await pipe.execute()
-    return _session_out(session_id, {k: str(v) for k, v in fields.items()}, 0)
+    return _session_out(session_id, {str(k): str(v) for k, v in fields.items()}, 0)
 
 
 async def get_session(r: aioredis.Redis, user_id: str, session_id: str) -> dict[str, Any] | None:
     """The session if it exists and belongs to ``user_id`` (someone else's looks like a missing one)."""
-    raw = await r.hgetall(_session_key(session_id))
+    raw = cast(dict[str, str], await r.hgetall(_session_key(session_id)))  # common.cache decodes replies
     if not raw or raw.get("user_id") != user_id:
         return None
     return _session_out(session_id, raw, await r.llen(_messages_key(session_id)))
 
 
 async def list_sessions(r: aioredis.Redis, user_id: str, limit: int) -> list[dict[str, Any]]:
-    ids = await r.zrevrange(_user_key(user_id), 0, -1)
+    ids = cast(list[str], await r.zrevrange(_user_key(user_id), 0, -1))  # common.cache decodes replies
     out = []
     stale = []
     for session_id in ids:

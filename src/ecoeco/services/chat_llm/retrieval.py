@@ -116,7 +116,7 @@ def retrieve(question: str) -> Retrieved:
 
 def sources_of(found: Retrieved) -> list[dict]:
     catalog = load_catalog()
-    out = [
+    out: list[dict[str, str | None]] = [
         {
             "type": "item",
             "id": item.id,

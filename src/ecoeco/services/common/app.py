@@ -38,7 +38,7 @@ async def _migrate_until_done(app: FastAPI, schema: str, package: str) -> None:
             app.state.migrations_pending = []
             app.state.migration_error = None
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- retried with backoff; /ready reports the error
             app.state.migration_error = redact(f"{type(exc).__name__}: {exc}")[:300]
             delay = MIGRATION_RETRY_S[min(attempt, len(MIGRATION_RETRY_S) - 1)]
             log.warning(

@@ -54,8 +54,9 @@ async def check_postgres(pool: AsyncConnectionPool) -> None:
             await conn.execute("SELECT 1")
     except PoolTimeout:
         # The pool only says "timeout"; one direct attempt tells the operator why.
-        conn = await psycopg.AsyncConnection.connect(pool.conninfo, connect_timeout=2)
-        await conn.close()
+        if isinstance(pool.conninfo, str):  # make_pool's pools always have a string
+            conn = await psycopg.AsyncConnection.connect(pool.conninfo, connect_timeout=2)
+            await conn.close()
         raise
 
 

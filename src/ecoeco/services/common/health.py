@@ -77,7 +77,7 @@ async def readiness(app: FastAPI, needs: Sequence[str]) -> Readiness:
             await asyncio.wait_for(_check(app, name), CHECK_TIMEOUT_S)
         except TimeoutError:
             return name, DependencyStatus(ok=False, detail=f"no answer within {CHECK_TIMEOUT_S:.0f}s")
-        except Exception as exc:  # any failure means not ready; say which and why
+        except Exception as exc:  # noqa: BLE001 -- any failure means not ready; say which and why
             detail = redact(f"{type(exc).__name__}: {exc}".strip())[:300]
             return name, DependencyStatus(ok=False, detail=detail)
         return name, DependencyStatus(ok=True)

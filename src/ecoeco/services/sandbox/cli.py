@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecoeco.services.sandbox.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from ecoeco.shared.sandbox_state import SandboxStatus
 
 EXIT_PREREQ = 2
 EXIT_START = 3
 
 
-def _print_status(status: dict[str, Any]) -> None:
+def _print_status(status: SandboxStatus) -> None:
     print(f"sandbox: {'running' if status['running'] else 'NOT running'}   state: {status['state_dir']}")
     rows = [("COMPONENT", "KIND", "ALIVE", "PID", "URL", "NODE")]
     for c in status["components"]:

@@ -297,7 +297,11 @@ def service_urls(settings: SandboxSettings) -> dict[str, str]:
     from ecoeco.services.sandbox.state import current_status
 
     status = current_status(settings)
-    urls = {c["name"]: c["url"] for c in status["components"] if c["kind"] == "api" and c["alive"]}
+    urls = {
+        c["name"]: url
+        for c in status["components"]
+        if c["kind"] == "api" and c["alive"] and (url := c["url"])
+    }
     missing = [c["name"] for c in status["components"] if c["kind"] == "api" and not c["alive"]]
     if missing:
         raise LoadError(f"not running: {', '.join(missing)}; start the sandbox with `ecoeco-sandbox up`")

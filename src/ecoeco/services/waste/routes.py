@@ -45,8 +45,8 @@ JobId = Annotated[
 
 T = TypeVar("T")
 
-AUTH = {401: {"description": "Missing or invalid token"}}
-JOB = {**AUTH, 404: {"description": "No such analysis for this user"}}
+AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "Missing or invalid token"}}
+JOB: dict[int | str, dict[str, Any]] = {**AUTH, 404: {"description": "No such analysis for this user"}}
 
 
 async def _s3(fn: Callable[..., T], *args: Any) -> T:

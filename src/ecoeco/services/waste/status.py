@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import redis.asyncio as aioredis
 from psycopg.rows import dict_row
+from redis.typing import EncodableT, FieldT
 
 from ecoeco.shared.jobs import JOB_STATUS_TTL_S, JobStatus, job_status_key
 
@@ -27,7 +28,7 @@ PROGRESS = {JobStatus.PENDING_UPLOAD: 0, JobStatus.QUEUED: 10, JobStatus.DONE: 1
 
 
 async def write(redis: aioredis.Redis, job_id: str, status: JobStatus, **fields: Any) -> None:
-    mapping = {
+    mapping: dict[FieldT, EncodableT] = {
         "status": status.value,
         "progress": str(fields.pop("progress", PROGRESS.get(status, 0))),
         "updated_at": f"{time.time():.3f}",
@@ -42,14 +43,14 @@ async def write(redis: aioredis.Redis, job_id: str, status: JobStatus, **fields:
 
 async def advance(redis: aioredis.Redis, job_id: str, status: JobStatus) -> None:
     """Set ``status`` unless a worker already moved the job further."""
-    current = await redis.hget(job_status_key(job_id), "status")
+    current = cast(str, await redis.hget(job_status_key(job_id), "status") or "")  # common.cache decodes
     if current in JobStatus._value2member_map_ and ORDER[JobStatus(current)] > ORDER[status]:
         return
     await write(redis, job_id, status)
 
 
 async def read_redis(redis: aioredis.Redis, job_id: str) -> dict[str, str] | None:
-    data = await redis.hgetall(job_status_key(job_id))
+    data = cast(dict[str, str], await redis.hgetall(job_status_key(job_id)))  # common.cache decodes replies
     return data or None
 
 
@@ -59,13 +60,13 @@ async def read_synced(conn: psycopg.AsyncConnection, job_id: str) -> dict[str, A
     exists = await cur.fetchone()
     if not exists or not exists[0]:
         return None
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
+    async with conn.cursor(row_factory=dict_row) as dcur:
+        await dcur.execute(
             "SELECT worker, state, result, error, extract(epoch FROM updated_at)::float8 AS updated_at"
             " FROM tasks.task_results WHERE job_id = %s",
             (job_id,),
         )
-        rows = {r["worker"]: r for r in await cur.fetchall()}
+        rows = {r["worker"]: r for r in await dcur.fetchall()}
     if not rows:
         return None
     ai, storage = rows.get("ai"), rows.get("storage")

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--without-gossip",
             ]
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- redacted: a traceback could carry the broker URL
         log.error("worker %s failed: %s", args.worker, redact(str(exc)))
         return 1
     except SystemExit as exc:

@@ -55,11 +55,12 @@ def _open(data: bytes) -> Image.Image:
 def dhash(img: Image.Image, size: int = 8) -> str:
     """Difference hash: 64 bits comparing horizontally adjacent pixels of a 9x8 greyscale copy."""
     small = img.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
-    px = small.load()
+    lum = small.tobytes()  # mode "L": one byte per pixel, row by row
+    width = size + 1
     bits = 0
     for y in range(size):
         for x in range(size):
-            bits = (bits << 1) | (1 if px[x, y] > px[x + 1, y] else 0)
+            bits = (bits << 1) | (1 if lum[y * width + x] > lum[y * width + x + 1] else 0)
     return f"{bits:0{size * size // 4}x}"
 
 
