@@ -200,7 +200,7 @@ class OperationRunner:
             made = op.plan(model, ctx)
         except Cancelled:
             raise
-        except Exception as exc:  # noqa: BLE001 - shown to the operator, secrets masked; chained for debugging
+        except Exception as exc:  # shown to the operator, secrets masked; chained (re-raised) for debugging
             raise OperatorError(
                 f"{op.name}: cannot plan: {short_error(exc, self.secrets, MESSAGE_LIMIT)}"
             ) from exc
