@@ -39,10 +39,23 @@ def stored(pg_url: str, tid: str):
 
 
 def test_state_rank_function_matches_the_contract(pg_url):
+    # The upsert's guard runs in PostgreSQL (tasks.state_rank); the journal's ranks are in Python.
     migrate(pg_url)
     with psycopg.connect(pg_url) as conn:
-        for state, rank in STATE_RANK.items():
-            assert conn.execute("SELECT tasks.state_rank(%s)", (str(state),)).fetchone()[0] == rank
+        in_sql = dict(
+            conn.execute(
+                "SELECT s, tasks.state_rank(s) FROM unnest(%s::text[]) AS s", ([str(s) for s in TaskState],)
+            ).fetchall()
+        )
+        unknown = conn.execute("SELECT tasks.state_rank('teleported')").fetchone()[0]
+        allowed = conn.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'tasks.task_results'::regclass AND contype = 'c'"
+        ).fetchone()[0]
+    assert set(STATE_RANK) == set(TaskState)
+    assert in_sql == {str(state): rank for state, rank in STATE_RANK.items()}
+    assert unknown < min(STATE_RANK.values())
+    assert all(f"'{state}'" in allowed for state in TaskState), allowed
 
 
 def test_rank_never_regresses_and_batches_are_idempotent(pg_url, journal):
