@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import free_port
 
 from ecoeco.services.workers.journal import Journal
-from ecoeco.services.workers.sync import Syncer, migrate, push_rows, stage_tuple
+from ecoeco.services.workers.sync import Syncer, migrate, push_rows
 from ecoeco.shared.jobs import STATE_RANK, TaskState
 
 pytestmark = pytest.mark.integration
@@ -63,22 +63,22 @@ def test_rank_never_regresses_and_batches_are_idempotent(pg_url, journal):
     tid = f"{uuid.uuid4().hex[:8]}:ai"
     done = finished_row(journal, tid, TaskState.SUCCEEDED, result={"category": "glass"})
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        push_rows(conn, [stage_tuple(done)])
-        push_rows(conn, [stage_tuple(done)])  # the same batch again (a sync whose marking was lost)
+        push_rows(conn, [done.for_push()])
+        push_rows(conn, [done.for_push()])  # the same batch again (a sync whose marking was lost)
         assert stored(pg_url, tid) == [("succeeded", 1, {"category": "glass"}, None)]
 
         # An older, lower-ranked version arriving late (e.g. from a replayed batch) changes nothing.
         stale = dataclasses.replace(done, state="running", result=None, updated_at=done.updated_at + 10)
-        push_rows(conn, [stage_tuple(stale)])
+        push_rows(conn, [stale.for_push()])
         failed = dataclasses.replace(done, state="failed", error="x", updated_at=done.updated_at + 20)
-        push_rows(conn, [stage_tuple(failed)])
+        push_rows(conn, [failed.for_push()])
         assert stored(pg_url, tid) == [("succeeded", 1, {"category": "glass"}, None)]
 
         # Equal rank: the newer row wins; an older one of equal rank does not.
         dead = dataclasses.replace(done, state="dead", error="gave up", updated_at=done.updated_at + 30)
-        push_rows(conn, [stage_tuple(dead)])
+        push_rows(conn, [dead.for_push()])
         assert stored(pg_url, tid)[0][0] == "dead"
-        push_rows(conn, [stage_tuple(done)])
+        push_rows(conn, [done.for_push()])
         assert stored(pg_url, tid)[0][0] == "dead"
 
 

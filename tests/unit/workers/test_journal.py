@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 
 import pytest
 
-from ecoeco.services.workers.journal import Journal
+from ecoeco.services.workers.journal import Journal, PushRow
+from ecoeco.services.workers.sync import STAGE_COLUMNS, STAGE_DDL
 from ecoeco.shared.jobs import TaskState
 
 KW = {"job_id": "j1", "user_id": "u1", "object_key": "uploads/j1/a.jpg"}
@@ -83,6 +85,24 @@ def test_unsynced_and_mark_synced_respects_versions(journal):
     assert stats["unsynced_rows"] == 1
     assert stats["rows_by_state"] == {"received": 0, "running": 0, "succeeded": 1, "failed": 1, "dead": 0}
     assert stats["oldest_unsynced_age_s"] >= 0
+
+
+def test_rows_for_push_name_what_the_syncer_sends(journal):
+    journal.receive("a", "t", KW, max_attempts=3)
+    journal.finish("a", TaskState.SUCCEEDED, result={"category": "유리"})
+    journal.receive("b", "t", KW, max_attempts=3)
+    journal.finish("b", TaskState.DEAD, error="gave up")
+    pushed = journal.unsynced_for_push()
+    # The raw read and the decoded row agree field by field (result as the JSON text it is stored as).
+    assert pushed == [r.for_push() for r in journal.unsynced()]
+    a, b = pushed
+    assert (a.task_id, a.state, a.job_id, a.user_id, a.attempts) == ("a", "succeeded", "j1", "u1", 1)
+    assert json.loads(a.result) == {"category": "유리"} and a.error is None
+    assert (b.result, b.error, b.version) == (None, "gave up", 2)
+    # The syncer sends every field but version, in the order of its stage table.
+    stage_table = STAGE_DDL.split("(", 1)[1].rsplit(")", 1)[0]
+    assert tuple(col.split()[0] for col in stage_table.split(",")) == STAGE_COLUMNS
+    assert PushRow._fields == (*STAGE_COLUMNS, "version")
 
 
 def test_stats_on_empty_journal(journal):

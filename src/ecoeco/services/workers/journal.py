@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ecoeco.shared.jobs import TaskState
 
@@ -52,6 +53,33 @@ CREATE INDEX IF NOT EXISTS task_journal_unsynced ON task_journal (finished_at)
 _UNSYNCED_WHERE = "synced_version < version AND state IN ('succeeded', 'failed', 'dead')"
 
 
+class PushRow(NamedTuple):
+    """A finished row as the syncer pushes it: the stage table's columns in order, then ``version``
+    (last: the stage takes the columns before it; ``mark_synced`` takes it). ``result`` stays JSON
+    text, so the sync path never decodes what it would only encode again."""
+
+    task_id: str
+    job_id: str | None
+    worker: str
+    task_name: str
+    user_id: str | None
+    state: str
+    attempts: int
+    result: str | None
+    error: str | None
+    received_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+    version: int
+
+
+# Built with tuple.__new__ from the plain row: no Python call per row, cheaper than sqlite3.Row
+# (the SELECT names PushRow's fields, so the lengths always agree).
+_push_row = partial(tuple.__new__, PushRow)
+_PUSH_COLUMNS = ", ".join(PushRow._fields)
+
+
 @dataclass(frozen=True)
 class JournalRow:
     task_id: str
@@ -82,6 +110,24 @@ class JournalRow:
     @property
     def synced(self) -> bool:
         return self.synced_version >= self.version
+
+    def for_push(self) -> PushRow:
+        return PushRow(
+            self.task_id,
+            self.job_id,
+            self.worker,
+            self.task_name,
+            self.user_id,
+            self.state,
+            self.attempts,
+            json.dumps(self.result, default=str) if self.result is not None else None,
+            self.error,
+            self.received_at,
+            self.started_at,
+            self.finished_at,
+            self.updated_at,
+            self.version,
+        )
 
 
 @dataclass(frozen=True)
@@ -351,19 +397,16 @@ class Journal:
             )
             return [JournalRow.from_sql(r) for r in cur]
 
-    def unsynced_for_push(self, limit: int = 10_000) -> list[tuple[Any, ...]]:
-        """Like ``unsynced`` but raw: (task_id, job_id, worker, task_name, user_id, state, attempts,
-        result JSON text, error, received_at, started_at, finished_at, updated_at, version).
-
-        The sync path skips decoding JSON it would only encode again.
-        """
+    def unsynced_for_push(self, limit: int = 10_000) -> list[PushRow]:
+        """Like ``unsynced``, in the shape the syncer pushes (``PushRow``)."""
         with self._read() as conn:
-            return conn.execute(
-                "SELECT task_id, job_id, worker, task_name, user_id, state, attempts, result, error,"
-                " received_at, started_at, finished_at, updated_at, version FROM task_journal"
-                f" WHERE {_UNSYNCED_WHERE} ORDER BY finished_at LIMIT ?",
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples; _push_row names them
+            cur.execute(
+                f"SELECT {_PUSH_COLUMNS} FROM task_journal WHERE {_UNSYNCED_WHERE} ORDER BY finished_at LIMIT ?",
                 (limit,),
-            ).fetchall()
+            )
+            return list(map(_push_row, cur))
 
     def mark_synced(self, versions: Iterable[tuple[str, int]], now: float | None = None) -> int:
         """Mark rows synced at the version that was pushed; a row changed since stays unsynced."""
