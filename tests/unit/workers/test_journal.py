@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 
@@ -126,6 +127,51 @@ def test_concurrent_writers_lose_nothing(journal):
         t.join()
     assert journal.stats()["rows_by_state"]["succeeded"] == 800
     assert journal.integrity_check() == "ok"
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_thread_that_ends_gives_its_connection_back(journal):
+    # The metrics server answers each scrape on a new thread, and each reads the journal.
+    journal.receive("a", "t", KW, max_attempts=3)
+
+    def scrape() -> None:
+        assert journal.stats()["rows_by_state"]["received"] == 1
+
+    for _ in range(20):  # warm-up
+        t = threading.Thread(target=scrape)
+        t.start()
+        t.join()
+    before = open_fds()
+    for _ in range(300):
+        t = threading.Thread(target=scrape)
+        t.start()
+        t.join()
+    assert open_fds() <= before + 2  # was 2 more per thread (the db and its -wal)
+    # A long-lived thread keeps its connection, and the journal still works from this one.
+    journal.finish("a", TaskState.SUCCEEDED, result={})
+    assert journal.get("a").state == "succeeded"
+
+
+def test_close_closes_the_connections_of_live_threads(tmp_path):
+    before = open_fds()
+    journal = Journal(tmp_path / "ai.db", "ai")
+    ready, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        journal.stats()
+        ready.set()
+        release.wait(10)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    ready.wait(10)
+    journal.close()
+    assert open_fds() <= before
+    release.set()
+    t.join()
 
 
 def test_checkpoint_truncates_the_wal_file(journal):
