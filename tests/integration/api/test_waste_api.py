@@ -19,10 +19,11 @@ from tests.conftest import free_port
 from tests.integration.api.conftest import assert_problem, bearer, mint_access_token
 from tests.integration.api.live_server import serve
 
+from ecoeco.services.common import job_status
 from ecoeco.services.common.messaging import declare_topology
 from ecoeco.services.common.migrations import apply_migrations
 from ecoeco.services.common.settings import Settings
-from ecoeco.shared.jobs import TASK_STORAGE, job_status_key
+from ecoeco.shared.jobs import STEP_DONE, TASK_STORAGE, job_status_key
 from ecoeco.shared.names import Q_STORAGE
 
 pytestmark = pytest.mark.integration
@@ -246,17 +247,8 @@ def test_status_and_result_follow_the_workers(
         "disposal": {"how": "라벨 제거 후 압착"},
     }
     r = redis.Redis.from_url(waste_settings.redis_url)
-    # What the AI worker writes when it finishes (ecoeco.services.workers.job_status).
-    r.hset(
-        job_status_key(job_id),
-        mapping={
-            "status": "done",
-            "stage": "ai",
-            "progress": "100",
-            "result": json.dumps(result),
-            "updated_at": "1700000000.5",
-        },
-    )
+    # What the AI worker writes when it finishes (its writer, through the same guard).
+    assert job_status.advance(r, job_id, STEP_DONE, result=result)
     status = httpx.get(f"{waste_url}/api/v1/waste/analyses/{job_id}", headers=headers).json()
     assert status["status"] == "done" and status["progress"] == 100 and status["result_available"]
     got = httpx.get(f"{waste_url}/api/v1/waste/analyses/{job_id}/result", headers=headers).json()

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import free_port
 
 from ecoeco.services.workers.journal import Journal
-from ecoeco.services.workers.sync import Syncer, migrate, push_rows, stage_tuple
+from ecoeco.services.workers.sync import Syncer, migrate, push_rows
 from ecoeco.shared.jobs import STATE_RANK, TaskState
 
 pytestmark = pytest.mark.integration
@@ -39,10 +39,23 @@ def stored(pg_url: str, tid: str):
 
 
 def test_state_rank_function_matches_the_contract(pg_url):
+    # The upsert's guard runs in PostgreSQL (tasks.state_rank); the journal's ranks are in Python.
     migrate(pg_url)
     with psycopg.connect(pg_url) as conn:
-        for state, rank in STATE_RANK.items():
-            assert conn.execute("SELECT tasks.state_rank(%s)", (str(state),)).fetchone()[0] == rank
+        in_sql = dict(
+            conn.execute(
+                "SELECT s, tasks.state_rank(s) FROM unnest(%s::text[]) AS s", ([str(s) for s in TaskState],)
+            ).fetchall()
+        )
+        unknown = conn.execute("SELECT tasks.state_rank('teleported')").fetchone()[0]
+        allowed = conn.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'tasks.task_results'::regclass AND contype = 'c'"
+        ).fetchone()[0]
+    assert set(STATE_RANK) == set(TaskState)
+    assert in_sql == {str(state): rank for state, rank in STATE_RANK.items()}
+    assert unknown < min(STATE_RANK.values())
+    assert all(f"'{state}'" in allowed for state in TaskState), allowed
 
 
 def test_rank_never_regresses_and_batches_are_idempotent(pg_url, journal):
@@ -50,22 +63,22 @@ def test_rank_never_regresses_and_batches_are_idempotent(pg_url, journal):
     tid = f"{uuid.uuid4().hex[:8]}:ai"
     done = finished_row(journal, tid, TaskState.SUCCEEDED, result={"category": "glass"})
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        push_rows(conn, [stage_tuple(done)])
-        push_rows(conn, [stage_tuple(done)])  # the same batch again (a sync whose marking was lost)
+        push_rows(conn, [done.for_push()])
+        push_rows(conn, [done.for_push()])  # the same batch again (a sync whose marking was lost)
         assert stored(pg_url, tid) == [("succeeded", 1, {"category": "glass"}, None)]
 
         # An older, lower-ranked version arriving late (e.g. from a replayed batch) changes nothing.
         stale = dataclasses.replace(done, state="running", result=None, updated_at=done.updated_at + 10)
-        push_rows(conn, [stage_tuple(stale)])
+        push_rows(conn, [stale.for_push()])
         failed = dataclasses.replace(done, state="failed", error="x", updated_at=done.updated_at + 20)
-        push_rows(conn, [stage_tuple(failed)])
+        push_rows(conn, [failed.for_push()])
         assert stored(pg_url, tid) == [("succeeded", 1, {"category": "glass"}, None)]
 
         # Equal rank: the newer row wins; an older one of equal rank does not.
         dead = dataclasses.replace(done, state="dead", error="gave up", updated_at=done.updated_at + 30)
-        push_rows(conn, [stage_tuple(dead)])
+        push_rows(conn, [dead.for_push()])
         assert stored(pg_url, tid)[0][0] == "dead"
-        push_rows(conn, [stage_tuple(done)])
+        push_rows(conn, [done.for_push()])
         assert stored(pg_url, tid)[0][0] == "dead"
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import threading
 
 import pytest
 
-from ecoeco.services.workers.journal import Journal
+from ecoeco.services.workers.journal import Journal, PushRow
+from ecoeco.services.workers.sync import STAGE_COLUMNS, STAGE_DDL
 from ecoeco.shared.jobs import TaskState
 
 KW = {"job_id": "j1", "user_id": "u1", "object_key": "uploads/j1/a.jpg"}
@@ -85,6 +88,24 @@ def test_unsynced_and_mark_synced_respects_versions(journal):
     assert stats["oldest_unsynced_age_s"] >= 0
 
 
+def test_rows_for_push_name_what_the_syncer_sends(journal):
+    journal.receive("a", "t", KW, max_attempts=3)
+    journal.finish("a", TaskState.SUCCEEDED, result={"category": "유리"})
+    journal.receive("b", "t", KW, max_attempts=3)
+    journal.finish("b", TaskState.DEAD, error="gave up")
+    pushed = journal.unsynced_for_push()
+    # The raw read and the decoded row agree field by field (result as the JSON text it is stored as).
+    assert pushed == [r.for_push() for r in journal.unsynced()]
+    a, b = pushed
+    assert (a.task_id, a.state, a.job_id, a.user_id, a.attempts) == ("a", "succeeded", "j1", "u1", 1)
+    assert json.loads(a.result) == {"category": "유리"} and a.error is None
+    assert (b.result, b.error, b.version) == (None, "gave up", 2)
+    # The syncer sends every field but version, in the order of its stage table.
+    stage_table = STAGE_DDL.split("(", 1)[1].rsplit(")", 1)[0]
+    assert tuple(col.split()[0] for col in stage_table.split(",")) == STAGE_COLUMNS
+    assert PushRow._fields == (*STAGE_COLUMNS, "version")
+
+
 def test_stats_on_empty_journal(journal):
     stats = journal.stats()
     assert stats["unsynced_rows"] == 0 and stats["oldest_unsynced_age_s"] is None
@@ -106,6 +127,51 @@ def test_concurrent_writers_lose_nothing(journal):
         t.join()
     assert journal.stats()["rows_by_state"]["succeeded"] == 800
     assert journal.integrity_check() == "ok"
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_thread_that_ends_gives_its_connection_back(journal):
+    # The metrics server answers each scrape on a new thread, and each reads the journal.
+    journal.receive("a", "t", KW, max_attempts=3)
+
+    def scrape() -> None:
+        assert journal.stats()["rows_by_state"]["received"] == 1
+
+    for _ in range(20):  # warm-up
+        t = threading.Thread(target=scrape)
+        t.start()
+        t.join()
+    before = open_fds()
+    for _ in range(300):
+        t = threading.Thread(target=scrape)
+        t.start()
+        t.join()
+    assert open_fds() <= before + 2  # was 2 more per thread (the db and its -wal)
+    # A long-lived thread keeps its connection, and the journal still works from this one.
+    journal.finish("a", TaskState.SUCCEEDED, result={})
+    assert journal.get("a").state == "succeeded"
+
+
+def test_close_closes_the_connections_of_live_threads(tmp_path):
+    before = open_fds()
+    journal = Journal(tmp_path / "ai.db", "ai")
+    ready, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        journal.stats()
+        ready.set()
+        release.wait(10)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    ready.wait(10)
+    journal.close()
+    assert open_fds() <= before
+    release.set()
+    t.join()
 
 
 def test_checkpoint_truncates_the_wal_file(journal):

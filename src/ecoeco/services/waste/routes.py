@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -15,11 +14,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from psycopg.rows import dict_row
 
+from ecoeco.services.common import job_status
 from ecoeco.services.common.cache import get_redis
 from ecoeco.services.common.db import Conn
 from ecoeco.services.common.errors import ProblemError
+from ecoeco.services.common.job_status import JobView
 from ecoeco.services.common.security import Principal, require_user
-from ecoeco.services.waste import status as job_status
 from ecoeco.services.waste.categories import NAMES_KO, SPECIAL
 from ecoeco.services.waste.publisher import StoragePublisher
 from ecoeco.services.waste.schemas import (
@@ -31,7 +31,7 @@ from ecoeco.services.waste.schemas import (
     UploadTicket,
 )
 from ecoeco.services.waste.uploads import Uploads, object_key, sniff_image
-from ecoeco.shared.jobs import WASTE_CATEGORIES, JobStatus
+from ecoeco.shared.jobs import STEP_PENDING_UPLOAD, STEP_QUEUED, WASTE_CATEGORIES, JobStatus
 
 log = logging.getLogger("ecoeco.waste")
 
@@ -111,7 +111,7 @@ async def start_analysis(
         " VALUES (%s, %s, %s, %s, 'presigned')",
         (job_id, principal.user_id, key, body.content_type),
     )
-    await job_status.write(redis, job_id, JobStatus.PENDING_UPLOAD, stage="upload")
+    await job_status.advance_async(redis, job_id, STEP_PENDING_UPLOAD)
     return UploadTicket(
         job_id=job_id,
         object_key=key,
@@ -134,9 +134,8 @@ async def upload_complete(
     """Enqueue the uploaded image for processing. Idempotent: a repeated call does not enqueue twice."""
     row = await _owned(conn, job_id, principal.user_id)
     if row["enqueued_at"] is not None:
-        current = await job_status.read_redis(redis, job_id)
-        state = JobStatus(current["status"]) if current else JobStatus.QUEUED
-        return Accepted(job_id=job_id, status=state, enqueued=False)
+        current = await job_status.read_async(redis, job_id)
+        return Accepted(job_id=job_id, status=current.status if current else JobStatus.QUEUED, enqueued=False)
     uploads: Uploads = request.app.state.uploads
     size = await _s3(uploads.size_of, row["object_key"])
     if size is None:
@@ -161,12 +160,13 @@ async def upload_complete(
 
 async def _enqueue(request: Request, redis: aioredis.Redis, job_id: str, user_id: str, key: str) -> None:
     # Status first: a fast worker may move the job on before send_task even returns.
-    await job_status.advance(redis, job_id, JobStatus.QUEUED)
+    await job_status.advance_async(redis, job_id, STEP_QUEUED)
     try:
         await _publish(request, job_id, user_id, key)
     except ProblemError:
-        # Not enqueued: the transaction rolls back, so the client can retry upload-complete.
-        await job_status.write(redis, job_id, JobStatus.PENDING_UPLOAD, stage="upload")
+        # Not enqueued: the transaction rolls back, so the client can retry upload-complete. Only
+        # while the job still shows queued: a worker that already has it got the message after all.
+        await job_status.revert_async(redis, job_id, JobStatus.QUEUED, STEP_PENDING_UPLOAD)
         raise
 
 
@@ -208,36 +208,32 @@ async def upload_direct(
         await _enqueue(request, redis, job_id, principal.user_id, key)
     except ProblemError:
         await _s3(uploads.delete, key)  # the row rolls back; do not leave an orphan object
-        await redis.delete(job_status.job_status_key(job_id))
+        await job_status.forget_async(redis, job_id)
         raise
     return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
 
 
-async def _current(
-    conn: psycopg.AsyncConnection, redis: aioredis.Redis, row: dict[str, Any]
-) -> dict[str, Any]:
-    data: dict[str, Any] | None = await job_status.read_redis(redis, row["job_id"])
-    if data is None:
-        data = await job_status.read_synced(conn, row["job_id"])
-    if data is None:
-        data = {"status": JobStatus.QUEUED if row["enqueued_at"] else JobStatus.PENDING_UPLOAD}
-    return data
+async def _current(conn: psycopg.AsyncConnection, redis: aioredis.Redis, row: dict[str, Any]) -> JobView:
+    view = await job_status.read_async(redis, row["job_id"])
+    if view is None:
+        view = await job_status.read_synced(conn, row["job_id"])
+    if view is None:
+        view = JobView.of(STEP_QUEUED if row["enqueued_at"] else STEP_PENDING_UPLOAD)
+    return view
 
 
 @router.get("/analyses/{job_id}", response_model=AnalysisStatus, responses=JOB)
 async def get_status(job_id: JobId, principal: CurrentUser, conn: Conn, redis: Redis) -> AnalysisStatus:
     row = await _owned(conn, job_id, principal.user_id)
-    data = await _current(conn, redis, row)
-    state = JobStatus(data["status"])
-    updated = data.get("updated_at")
+    view = await _current(conn, redis, row)
     return AnalysisStatus(
         job_id=job_id,
-        status=state,
-        stage=data.get("stage") or None,
-        progress=max(0, min(100, int(float(data.get("progress") or job_status.PROGRESS.get(state, 0))))),
-        error=data.get("error") or None,
-        updated_at=float(updated) if updated not in (None, "") else None,
-        result_available=state == JobStatus.DONE and bool(data.get("result")),
+        status=view.status,
+        stage=view.stage,
+        progress=view.progress,
+        error=view.error,
+        updated_at=view.updated_at,
+        result_available=view.status == JobStatus.DONE and bool(view.result),
     )
 
 
@@ -250,19 +246,17 @@ async def get_result(
     job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
 ) -> AnalysisResult:
     row = await _owned(conn, job_id, principal.user_id)
-    data = await _current(conn, redis, row)
-    result = data.get("result")
-    if data["status"] == JobStatus.DONE and isinstance(result, str):
-        result = json.loads(result)
-    if data["status"] != JobStatus.DONE or not isinstance(result, dict):
+    view = await _current(conn, redis, row)
+    if view.status != JobStatus.DONE or view.result is None:
         raise ProblemError(
             409,
             "Conflict",
-            f"The analysis is {data['status']}; no result yet."
-            if data["status"] not in ("failed", "dead")
-            else f"The analysis ended {data['status']}: {data.get('error') or 'no detail'}",
-            extra={"job_status": str(data["status"])},
+            f"The analysis is {view.status}; no result yet."
+            if view.status not in (JobStatus.FAILED, JobStatus.DEAD)
+            else f"The analysis ended {view.status}: {view.error or 'no detail'}",
+            extra={"job_status": str(view.status)},
         )
+    result = dict(view.result)  # edited below; the view itself stays as read
     result.pop("user_id", None)
     result["job_id"] = job_id
     if isinstance(result.get("thumb_key"), str):

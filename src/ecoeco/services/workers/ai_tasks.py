@@ -9,14 +9,14 @@ from typing import Any
 
 import redis
 
+from ecoeco.services.common import job_status
 from ecoeco.services.common.settings import Settings
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.celery_app import app
 from ecoeco.services.workers.clients import s3_for
-from ecoeco.services.workers.job_status import update_job_status
 from ecoeco.services.workers.journaled import JournaledTask, PermanentTaskError
 from ecoeco.services.workers.vision import VisionBackend, make_backend
-from ecoeco.shared.jobs import TASK_AI, JobStatus
+from ecoeco.shared.jobs import STEP_ANALYZING, STEP_DONE, TASK_AI
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def classify(
     phash: str,
 ) -> dict[str, Any]:
     rt = runtime.current()
-    update_job_status(rt.redis, job_id, status=JobStatus.ANALYZING, stage="ai", progress=60)
+    job_status.advance(rt.redis, job_id, STEP_ANALYZING)
     classification = _cached(rt.redis, phash) if phash else None
     cache = "hit" if classification else "miss"
     if classification is None:
@@ -112,5 +112,5 @@ def classify(
         "phash": phash,
         "cache": cache,
     }
-    update_job_status(rt.redis, job_id, status=JobStatus.DONE, stage="ai", progress=100, result=result)
+    job_status.advance(rt.redis, job_id, STEP_DONE, result=result)
     return result

@@ -15,11 +15,11 @@ from typing import Any
 from celery import Task
 from celery.exceptions import Reject
 
+from ecoeco.services.common import job_status
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.dead_letter import DEAD_REASON_HEADER, dead_letter
-from ecoeco.services.workers.job_status import update_job_status
 from ecoeco.services.workers.metrics import TASKS
-from ecoeco.shared.jobs import JobStatus, TaskState
+from ecoeco.shared.jobs import STEP_DONE, JobStatus, TaskState, step_ended
 from ecoeco.shared.redact import redact
 
 log = logging.getLogger(__name__)
@@ -101,16 +101,11 @@ class JournaledTask(Task):
             TASKS.labels(self.worker, self.name, "skipped").inc()
             log.info("task %s already %s; delivery skipped", task_id, receipt.state)
             if self.final_stage and receipt.state == TaskState.SUCCEEDED:
-                # A re-run of an earlier stage (after a crash) has just rewritten the job status
-                # to "processing": put the finished result back.
+                # The job status may have expired while an earlier stage ran again (after a crash)
+                # and wrote a fresh "processing": put the finished result back.
                 row = rt.journal.get(task_id)
-                update_job_status(
-                    rt.redis,
-                    kwargs.get("job_id"),
-                    status=JobStatus.DONE,
-                    stage=self.worker,
-                    progress=100,
-                    result=row.result if row else None,
+                job_status.advance(
+                    rt.redis, kwargs.get("job_id"), STEP_DONE, result=row.result if row else None
                 )
             return {"skipped": receipt.state}
         try:
@@ -118,8 +113,8 @@ class JournaledTask(Task):
         except PermanentTaskError as exc:
             rt.journal.finish(task_id, TaskState.FAILED, error=str(exc))
             TASKS.labels(self.worker, self.name, "failed").inc()
-            update_job_status(
-                rt.redis, kwargs.get("job_id"), status=JobStatus.FAILED, stage=self.worker, error=str(exc)
+            job_status.advance(
+                rt.redis, kwargs.get("job_id"), step_ended(JobStatus.FAILED, self.worker), error=str(exc)
             )
             return {"failed": str(exc)}
         except Exception as exc:
@@ -143,7 +138,7 @@ class JournaledTask(Task):
         dead_letter(self.app, self.name, kwargs, task_id, self.worker, reason)
         rt.journal.finish(task_id, TaskState.DEAD, error=reason)
         TASKS.labels(self.worker, self.name, "dead").inc()
-        update_job_status(
-            rt.redis, kwargs.get("job_id"), status=JobStatus.DEAD, stage=self.worker, error=reason
+        job_status.advance(
+            rt.redis, kwargs.get("job_id"), step_ended(JobStatus.DEAD, self.worker), error=reason
         )
         log.error("task %s is dead and was sent to the dead-letter queue: %s", task_id, reason)

@@ -14,12 +14,12 @@ from typing import Any
 
 from celery import Celery
 
+from ecoeco.services.common import job_status
 from ecoeco.services.workers.consumer import UNDECODABLE_TASK
 from ecoeco.services.workers.dead_letter import dead_letter
-from ecoeco.services.workers.job_status import update_job_status
 from ecoeco.services.workers.journal import JournalRow
 from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
-from ecoeco.shared.jobs import JobStatus, TaskState
+from ecoeco.shared.jobs import JobStatus, TaskState, step_ended
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def recover(rt: WorkerRuntime, app: Celery) -> RecoveryReport:
             # q.dlq first, the journal after (one commit for all): a crash in between
             # dead-letters a row twice rather than never.
             dead_letter(app, row.task_name, row.kwargs, row.task_id, rt.worker, reason)
-            update_job_status(rt.redis, row.job_id, status=JobStatus.DEAD, stage=rt.worker, error=reason)
+            job_status.advance(rt.redis, row.job_id, step_ended(JobStatus.DEAD, rt.worker), error=reason)
             report.dead.append(row.task_id)
         else:
             _requeue(app, rt, row)

@@ -10,13 +10,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecoeco.services.common import job_status
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.celery_app import app
 from ecoeco.services.workers.clients import s3_for
 from ecoeco.services.workers.imaging import ImageRejected, clean_image
-from ecoeco.services.workers.job_status import update_job_status
 from ecoeco.services.workers.journaled import JournaledTask, PermanentTaskError
-from ecoeco.shared.jobs import TASK_AI, TASK_STORAGE, JobStatus, task_id
+from ecoeco.shared.jobs import (
+    STEP_HANDED_TO_AI,
+    STEP_STORAGE_STARTED,
+    STEP_STORAGE_STORED,
+    TASK_AI,
+    TASK_STORAGE,
+    task_id,
+)
 
 
 def image_key(job_id: str) -> str:
@@ -46,7 +53,7 @@ def process_upload(self: JournaledTask, job_id: str, user_id: str, object_key: s
     rt = runtime.current()
     settings = rt.settings
     s3 = s3_for(settings)
-    update_job_status(rt.redis, job_id, status=JobStatus.PROCESSING, stage="storage", progress=10)
+    job_status.advance(rt.redis, job_id, STEP_STORAGE_STARTED)
     raw = _read_upload(s3, settings.s3_bucket, object_key, job_id, settings.max_upload_bytes)
     try:
         img = clean_image(raw)
@@ -70,7 +77,7 @@ def process_upload(self: JournaledTask, job_id: str, user_id: str, object_key: s
     if object_key != image_key(job_id):
         # The original still carries EXIF/GPS; only the cleaned copy is kept.
         s3.delete_object(Bucket=settings.s3_bucket, Key=object_key)
-    update_job_status(rt.redis, job_id, status=JobStatus.PROCESSING, stage="storage", progress=40)
+    job_status.advance(rt.redis, job_id, STEP_STORAGE_STORED)
     ai_kwargs = {
         "job_id": job_id,
         "user_id": user_id,
@@ -79,7 +86,8 @@ def process_upload(self: JournaledTask, job_id: str, user_id: str, object_key: s
         "checksum": img.sha256,
         "phash": img.phash,
     }
-    # Status before the hand-off: the AI stage's own writes must come last, never be overwritten.
-    update_job_status(rt.redis, job_id, status=JobStatus.PROCESSING, stage="ai", progress=50)
+    # Status before the hand-off, so the AI stage's writes come after it (the guard would refuse
+    # this one if they did not, but the job would skip a step).
+    job_status.advance(rt.redis, job_id, STEP_HANDED_TO_AI)
     self.app.send_task(TASK_AI, kwargs=ai_kwargs, task_id=task_id(job_id, "ai"))
     return {**ai_kwargs, "width": img.width, "height": img.height, "bytes": len(img.data), "format": img.ext}

@@ -9,7 +9,6 @@ errors are counted and the backlog simply grows.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -21,7 +20,7 @@ from typing import Any
 import psycopg
 
 from ecoeco.services.common.migrations import apply_migrations
-from ecoeco.services.workers.journal import Journal, JournalRow
+from ecoeco.services.workers.journal import Journal, PushRow
 from ecoeco.shared.jobs import RESULTS_TABLE
 from ecoeco.shared.redact import redact
 
@@ -32,21 +31,8 @@ CONNECT_TIMEOUT_S = 5
 # Checkpoint (TRUNCATE) after a sync once the -wal file is larger than this.
 CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 
-STAGE_COLUMNS = (
-    "task_id",
-    "job_id",
-    "worker",
-    "task_name",
-    "user_id",
-    "state",
-    "attempts",
-    "result",
-    "error",
-    "received_at",
-    "started_at",
-    "finished_at",
-    "updated_at",
-)
+STAGE_COLUMNS = PushRow._fields[:-1]  # all but the journal's version
+_N_STAGE = len(STAGE_COLUMNS)
 _COLS = ", ".join(STAGE_COLUMNS)
 # Plain types in the stage (JSON as text, times as epoch seconds): COPY of simple values is the
 # fast path; the conversion happens once, in the INSERT ... SELECT.
@@ -77,36 +63,14 @@ def migrate(database_url: str) -> list[str]:
     return apply_migrations(database_url, "tasks", "ecoeco.services.workers")
 
 
-def stage_tuple(row: JournalRow) -> tuple[Any, ...]:
-    """A journal row as the stage table takes it (the shape ``Journal.unsynced_for_push`` reads)."""
-    return (
-        row.task_id,
-        row.job_id,
-        row.worker,
-        row.task_name,
-        row.user_id,
-        row.state,
-        row.attempts,
-        json.dumps(row.result, default=str) if row.result is not None else None,
-        row.error,
-        row.received_at,
-        row.started_at,
-        row.finished_at,
-        row.updated_at,
-    )
-
-
-def push_rows(conn: psycopg.Connection, rows: Sequence[Sequence[Any]]) -> int:
-    """Upsert stage tuples in one transaction; returns how many rows PostgreSQL inserted or changed.
-
-    Only the first 13 values of each tuple are sent (a trailing journal version is ignored).
-    """
+def push_rows(conn: psycopg.Connection, rows: Sequence[PushRow]) -> int:
+    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
     with conn.transaction():
         conn.execute(STAGE_DDL)
         with conn.cursor() as cur:
             with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row[:13])
+                    copy.write_row(row[:_N_STAGE])
             cur.execute(UPSERT_SQL)
             return cur.rowcount
 
@@ -176,7 +140,7 @@ class Syncer:
                         conn.execute("SELECT 1")
                     while rows:
                         push_rows(conn, rows)  # committed here
-                        self.journal.mark_synced((r[0], r[13]) for r in rows)
+                        self.journal.mark_synced((r.task_id, r.version) for r in rows)
                         pushed += len(rows)
                         if len(rows) < self.batch_rows:
                             break

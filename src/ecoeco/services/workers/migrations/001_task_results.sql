@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS tasks.task_results (
 CREATE INDEX IF NOT EXISTS task_results_job_id ON tasks.task_results (job_id);
 CREATE INDEX IF NOT EXISTS task_results_state ON tasks.task_results (state);
 
--- Must equal services.common.jobs.STATE_RANK (a unit test checks): a sync never lowers a rank.
+-- Must equal ecoeco.shared.jobs.STATE_RANK (an integration test checks): a sync never lowers a rank.
 CREATE OR REPLACE FUNCTION tasks.state_rank(state text) RETURNS integer
     LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE state
