@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import redis
@@ -83,7 +83,7 @@ def _script_args(
     args = [expected.value if expected else "", str(JOB_RANK[step.status]), str(step.progress)]
     args.append(str(JOB_STATUS_TTL_S))
     for name, value in fields.items():
-        args += (name, value)
+        args += (name, str(value))
     return args
 
 
@@ -189,7 +189,8 @@ class JobView:
 
 
 async def read_async(client: aioredis.Redis, job_id: str) -> JobView | None:
-    return JobView.from_hash(await client.hgetall(job_status_key(job_id)))
+    # The API's clients decode responses, so keys and values are str.
+    return JobView.from_hash(cast(dict[str, str], await client.hgetall(job_status_key(job_id))))
 
 
 async def read_synced(conn: psycopg.AsyncConnection, job_id: str) -> JobView | None:
@@ -198,8 +199,8 @@ async def read_synced(conn: psycopg.AsyncConnection, job_id: str) -> JobView | N
     Only finished task rows are synced, so a job found here is either done, failed or dead, or
     past the storage stage and waiting for (or in) the AI stage.
     """
-    cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (RESULTS_TABLE,))
-    exists = await cur.fetchone()
+    found = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (RESULTS_TABLE,))
+    exists = await found.fetchone()
     if not exists or not exists[0]:
         return None
     async with conn.cursor(row_factory=dict_row) as cur:
