@@ -73,20 +73,20 @@ class ServicesSource:
     name = "services"
 
     def __init__(self, services: dict[str, str], interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
-        self.services = dict(services)
+        self.urls = dict(services)
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self._client: httpx.Client | None = None
 
     def poll(self) -> list[ServiceHealth]:
-        if not self.services:
+        if not self.urls:
             raise SourceError("no services configured in the profile")
         if self._client is None:
             # Per request: the six checks run side by side, so the poll takes one timeout at most.
             self._client = httpx.Client(timeout=httpx.Timeout(self.timeout_s / 2))
         client = self._client
-        with ThreadPoolExecutor(max_workers=min(8, len(self.services))) as pool:
-            results = list(pool.map(lambda kv: check_service(client, *kv), self.services.items()))
+        with ThreadPoolExecutor(max_workers=min(8, len(self.urls))) as pool:
+            results = list(pool.map(lambda kv: check_service(client, *kv), self.urls.items()))
         if all(r.live is False and r.status_code is None for r in results):
             first = results[0]
             raise SourceError(f"no service answers ({first.name} at {first.url}: {first.error})")
