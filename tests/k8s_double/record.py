@@ -514,6 +514,15 @@ def failed_attempt(p: dict, started: str, finished: str) -> dict:
     return p
 
 
+def marked_not_ready(p: dict) -> dict:
+    """The node controller's mark on the pods of a lost node: the pod's Ready condition goes False while
+    its container statuses, which only the (unreachable) kubelet writes, still say ready."""
+    for cond in p["status"]["conditions"]:
+        if cond["type"] == "Ready":
+            cond.update({"status": "False", "lastTransitionTime": "2026-11-20T09:04:46Z"})
+    return p
+
+
 def evicted_by_taint_manager(p: dict) -> dict:
     """What the node lifecycle controller does to a pod on a node lost for longer than its toleration
     (300 s): deletion asked for with a 30 s grace; the lost kubelet never confirms, so it stays Terminating."""
@@ -522,10 +531,7 @@ def evicted_by_taint_manager(p: dict) -> dict:
     conds = p["status"]["conditions"]
     conds.insert(0, {"type": "DisruptionTarget", "status": "True", "lastProbeTime": None, "lastTransitionTime": "2026-11-20T09:09:46Z",
                      "reason": "DeletionByTaintManager", "message": "Taint manager: deleting due to NoExecute taint"})  # fmt: skip
-    for cond in conds:
-        if cond["type"] == "Ready":  # the node controller marks pods of a lost node not ready
-            cond.update({"status": "False", "lastTransitionTime": "2026-11-20T09:04:46Z"})
-    return p
+    return marked_not_ready(p)
 
 
 def job_pod(job: str, namespace: str, node_name: str, image: str, host_ip: str, *, started: str, finished: str,
@@ -651,10 +657,11 @@ def build(scenario: str) -> dict[str, dict]:
                     state={"waiting": {"reason": "CrashLoopBackOff", "message": f"back-off 5m0s restarting failed container={ds} pod={name}_kube-system({uid('kube-system', name)})"}},
                     last_state={"terminated": {"exitCode": 1, "reason": "Error", "startedAt": "2026-11-20T09:06:40Z",
                                                "finishedAt": "2026-11-20T09:06:52Z", "containerID": "containerd://" + "c4" * 32}})  # fmt: skip
-            pods.append(pod(name, "kube-system", tnode.name, image,
-                            labels={"k8s-app": ds, "app.kubernetes.io/name": ds}, owner=("DaemonSet", ds),
-                            tolerations=[{"operator": "Exists"}], host_ip=ips[tnode.name], port=None,
-                            ready=not (unreachable or cni_down), cstatus=cs))  # fmt: skip
+            p = pod(name, "kube-system", tnode.name, image,
+                    labels={"k8s-app": ds, "app.kubernetes.io/name": ds}, owner=("DaemonSet", ds),
+                    tolerations=[{"operator": "Exists"}], host_ip=ips[tnode.name], port=None,
+                    ready=not cni_down, cstatus=cs)  # fmt: skip
+            pods.append(marked_not_ready(p) if unreachable else p)
             not_ready_ds[ds] += unreachable or cni_down
     daemonsets.append(
         daemonset("calico-node", "docker.io/calico/node:v3.28.2", 13, 13 - not_ready_ds["calico-node"])
@@ -762,7 +769,7 @@ def build(scenario: str) -> dict[str, dict]:
                 continue
             down = incident and tnode.name == bad_node
             p = pod(pname, "ecoeco", tnode.name, image, labels=labels, owner=("StatefulSet", name),
-                    ready=not down, node_selector=selector, host_ip=ips[tnode.name], port=9100)  # fmt: skip
+                    node_selector=selector, host_ip=ips[tnode.name], port=9100)  # fmt: skip
             pods.append(evicted_by_taint_manager(p) if down else p)
         ready = 0 if incident and tnode.name == bad_node else replicas
         statefulsets.append(statefulset(name, "ecoeco", image, selector, replicas, ready))
