@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.theme import Theme
 
 from ecoeco.console import keys
+from ecoeco.console.screens.attention import AttentionScreen
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.screens.commands import ConsoleCommands
 from ecoeco.console.screens.help import HelpScreen
@@ -268,6 +269,15 @@ class EcoApp(App[int]):
         ]
         area = keys.AREA_TITLES.get(self.current_mode, self.current_mode)
         self.push_screen(HelpScreen(rows, area))
+
+    def action_attention(self) -> None:
+        if isinstance(self.screen, AttentionScreen):
+            self.screen.dismiss()
+            return
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if self.current_snapshot is not None:
+            self.push_screen(AttentionScreen(self.current_snapshot))
 
     def action_toggle_pause(self) -> None:
         if self.collector is not None:

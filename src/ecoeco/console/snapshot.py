@@ -112,8 +112,8 @@ class PodInfo(BaseModel):
 
     @property
     def finished(self) -> bool:
-        """Work that ran to completion (a Job's pod): neither ready nor failing."""
-        return self.phase == "Succeeded"
+        """A run that is over (a Job's pod, succeeded or a failed attempt): never expected to be ready."""
+        return self.phase == "Succeeded" or (self.phase == "Failed" and self.owner_kind == "Job")
 
 
 class NodeInfo(BaseModel):
