@@ -179,7 +179,7 @@ def test_a_stuck_rollout_is_bad_even_when_old_pods_serve() -> None:
     assert health.workload_health(stuck) == "bad" and health.workload_health(rolling) == "warn"
     assert health.workload_health(done) == "ok" and health.workload_health(ds_gap) == "warn"
     assert (
-        health.workload_summary(stuck) == "2/2 ready · 1/2 updated · 1 unavailable · ProgressDeadlineExceeded"
+        health.workload_summary(stuck) == "2/2 ready · ProgressDeadlineExceeded · 1/2 updated · 1 unavailable"
     )
 
 

@@ -11,6 +11,7 @@ from tui_support import wait_until
 
 from ecoeco.console.app import EcoApp
 from ecoeco.console.screens.attention import AttentionScreen
+from ecoeco.console.screens.pod import PodScreen
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.widgets.status_bits import QuietStatic
 from ecoeco.console.widgets.synced_table import SyncedTable
@@ -95,3 +96,43 @@ async def test_a_stuck_rollout_is_not_a_healthy_2_of_2_on_the_services_area(degr
         table = app.screen.query_one("#workloads-table", SyncedTable)
         row = [str(c) for c in table.get_row("Deployment/ecoeco/waste-api")]
         assert "2/2" in row[3] and "✖" in row[3] and "ProgressDeadlineExceeded" in row[6]
+
+
+class CountingReader:
+    """A log reader that records what it was asked (the real one is tested against the double)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str | None, bool]] = []
+
+    def read(self, namespace: str, pod: str, container: str | None, *, previous: bool = False,
+             tail_lines: int = 200) -> str:  # fmt: skip
+        self.calls.append((namespace, pod, container, previous))
+        return f"{'previous' if previous else 'current'} run of {container}\n"
+
+
+async def test_logs_are_fetched_only_when_asked(degraded: Snapshot) -> None:
+    app = EcoApp(snapshot=degraded)
+    reader = CountingReader()
+    app.log_reader = reader
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        pods = app.screen.query_one("#pods-table", SyncedTable)
+        calico = next(k for k in pods.shown_keys() if k.startswith("kube-system/calico-node-k8q45"))
+        pods.focus()
+        pods.move_cursor(row=pods.get_row_index(calico))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PodScreen))
+        screen = app.screen
+        assert isinstance(screen, PodScreen)
+        assert reader.calls == [] and screen.container == "calico-node"  # opening the pod reads nothing
+        assert "last run: exit 1 Error" in str(screen.query_one("#pod-full").render())
+        await pilot.press("p")
+        await wait_until(pilot, lambda: len(reader.calls) == 1)
+        await wait_until(
+            pilot, lambda: "previous run of calico-node" in str(screen.query_one("#pod-logs").render())
+        )
+        await pilot.press("l")
+        await wait_until(pilot, lambda: len(reader.calls) == 2)
+        assert [c[3] for c in reader.calls] == [True, False]
+        assert reader.calls[0][:3] == ("kube-system", "calico-node-k8q45", "calico-node")

@@ -32,6 +32,7 @@ from ecoeco.console.screens.help import HelpScreen
 from ecoeco.console.screens.metrics import MetricsScreen
 from ecoeco.console.screens.nodes import NodesScreen
 from ecoeco.console.screens.overview import OverviewScreen
+from ecoeco.console.screens.pod import LogReader
 from ecoeco.console.screens.queues import QueuesScreen
 from ecoeco.console.screens.services import ServicesScreen
 from ecoeco.console.screens.wal import WalScreen
@@ -149,6 +150,8 @@ class EcoApp(App[int]):
         self._paused = False
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
+        # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
+        self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
         self.title = f"Eco² Ops · {self.environment} · {self.profile_name}"
         for theme in THEMES.values():

@@ -176,7 +176,10 @@ def format_status(snap: Snapshot) -> str:
         out += _table(
             f"needs attention ({len(findings)}, worst and most recent first)",
             ["level", "subject", "since", "what"],
-            [[f.level, f.subject, _age(f.since, now) if f.since else "-", f.text[:100]] for f in findings[:20]],
+            [
+                [f.level, f.subject, _age(f.since, now) if f.since else "-", f.text[:100]]
+                for f in findings[:20]
+            ],
         )
     out += _table(
         "queues",
@@ -320,8 +323,14 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
         print(f"ecoeco-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
-    collector = Collector(profile, build_sources(profile))
+    from ecoeco.console.sources.cluster_kube import KubeClusterSource, KubeLogReader
+
+    sources = build_sources(profile)
+    collector = Collector(profile, sources)
     app.attach_collector(collector)
+    cluster = next((s for s in sources if isinstance(s, KubeClusterSource)), None)
+    if cluster is not None:
+        app.log_reader = KubeLogReader(cluster)
     try:
         result = app.run()
     finally:

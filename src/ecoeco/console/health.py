@@ -334,8 +334,12 @@ def attention(snapshot: Snapshot) -> list[Finding]:
 
 
 def workload_summary(w: WorkloadInfo) -> str:
-    """``2/2 ready · 1/2 updated · 1 unavailable · ProgressDeadlineExceeded``: every figure that matters."""
+    """``2/2 ready · ProgressDeadlineExceeded · 1/2 updated · 1 unavailable``: every figure that matters."""
     parts = [f"{w.ready}/{w.desired} ready"]
+    # The rollout's verdict first: it is what a cut-off column must still show.
+    prog = w.condition("Progressing")
+    if prog is not None and prog.status == "False":
+        parts.append(prog.reason or "not progressing")
     if w.updated is not None and w.updated < w.desired:
         parts.append(f"{w.updated}/{w.desired} updated")
     if w.unavailable:
@@ -346,7 +350,4 @@ def workload_summary(w: WorkloadInfo) -> str:
         parts.append("not ready on " + ", ".join(w.nodes_without_ready_pod))
     if w.stale_generation:
         parts.append("spec change not yet observed")
-    prog = w.condition("Progressing")
-    if prog is not None and prog.status == "False":
-        parts.append(prog.reason or "not progressing")
     return " · ".join(parts)

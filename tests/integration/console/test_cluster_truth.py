@@ -280,3 +280,32 @@ def test_the_double_records_writes() -> None:
             f"{kube.url}/api/v1/namespaces/ecoeco/pods/x", headers={"Authorization": f"Bearer {TOKEN}"}
         )
         assert r.status_code == 403 and kube.writes == ["DELETE /api/v1/namespaces/ecoeco/pods/x"]
+
+
+# --- logs on demand ---------------------------------------------------------------------------------
+
+
+def test_logs_current_and_previous_run_last_n_lines() -> None:
+    from ecoeco.console.sources.base import SourceError
+    from ecoeco.console.sources.cluster_kube import KubeLogReader
+
+    with KubeDouble("incident") as kube:
+        source = KubeClusterSource(str(kube.kubeconfig), kube.context)
+        snap = Snapshot()
+        source.apply(snap, source.poll())
+        chat = pod(snap.cluster, "chat-llm-api-")
+        auth = pod(snap.cluster, "auth-api-")
+        before = len(kube.requests)
+        reader = KubeLogReader(source)
+        previous = reader.read(chat.namespace, chat.name, "chat-llm-api", previous=True, tail_lines=2)
+        assert previous.splitlines() == [
+            "redis.exceptions.AuthenticationError: invalid username-password pair or user is disabled.",
+            "2026-11-20T09:07:31.999020Z ERROR chat-llm-api: exiting with status 1",
+        ]
+        assert len(reader.read(auth.namespace, auth.name, None, tail_lines=5).splitlines()) == 5
+        with pytest.raises(SourceError, match='400 previous terminated container "auth-api" .* not found'):
+            reader.read(auth.namespace, auth.name, "auth-api", previous=True)
+        asked = kube.requests[before:]
+        assert len(asked) == 3 and all("/log?" in r for r in asked)
+        assert "previous=true" in asked[0] and "tailLines=2" in asked[0]
+        assert kube.writes == []

@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from ecoeco.console import health, keys
 from ecoeco.console.screens.base import AreaScreen
+from ecoeco.console.screens.pod import PodScreen, find_pod
 from ecoeco.console.snapshot import Condition, ContainerTermination, NodeInfo, PodInfo, Snapshot
 from ecoeco.console.widgets import fmt
 from ecoeco.console.widgets.status_bits import QuietStatic
@@ -191,7 +192,7 @@ def pod_detail(snapshot: Snapshot, key: str | None) -> str:
     if key is None:
         return "[dim]select a pod[/dim]"
     now = snapshot.taken_at
-    p = next((x for x in snapshot.cluster.all_pods() if f"{x.namespace}/{x.name}" == key), None)
+    p = find_pod(snapshot, key)
     if p is None:
         return "[dim]select a pod[/dim]"
     ready = (
@@ -284,10 +285,11 @@ class NodesScreen(AreaScreen):
         self.query_one("#pod-detail", QuietStatic).show(pod_detail(snapshot, key))
 
     def on_resize(self, event: events.Resize) -> None:
-        # The detail lines wrap; give them rows only when the terminal has rows to spare.
+        # The detail lines wrap; give them rows only when the terminal has rows to spare. At 80x24 the
+        # pods table needs them: the highlighted pod's detail is then one Enter away (the pod screen).
         tall = event.size.height >= 32
         self.query_one("#node-detail").styles.max_height = 6 if tall else 2
-        self.query_one("#pod-detail").styles.max_height = 6 if tall else 2
+        self.query_one("#pod-detail").display = tall
         self.query_one("#events-table").styles.max_height = 8 if tall else 4
 
     def on_screen_resume(self) -> None:
@@ -328,3 +330,14 @@ class NodesScreen(AreaScreen):
             snapshot = self.eco.current_snapshot
             if snapshot is not None:
                 self._render_pod_detail(snapshot)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a pod: the pod in full, and its logs when asked."""
+        snapshot = self.eco.current_snapshot
+        if event.data_table.id != "pods-table" or snapshot is None or event.row_key.value is None:
+            return
+        key = str(event.row_key.value)
+        pod = find_pod(snapshot, key)
+        if pod is not None:
+            reader = self.eco.log_reader if pod.kind == "Pod" else None
+            self.app.push_screen(PodScreen(pod, pod_detail(snapshot, key), reader))

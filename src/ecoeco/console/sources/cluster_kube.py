@@ -439,3 +439,50 @@ class KubeClusterSource:
         assert isinstance(data, ClusterState)
         state = data
         snapshot.cluster = state
+
+
+# Enough to see why a container died; more is a job for a log system, not a console pane.
+LOG_TAIL_LINES = 200
+
+
+class KubeLogReader:
+    """The last lines of one container's log, current or previous run (``previous=true``): read only when
+    an operator asks from a pod row, never polled. Uses the cluster source's client (same kubeconfig)."""
+
+    def __init__(self, source: KubeClusterSource, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.source = source
+        self.timeout_s = timeout_s
+
+    def read(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        *,
+        previous: bool = False,
+        tail_lines: int = LOG_TAIL_LINES,
+    ) -> str:
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        core = client.CoreV1Api(self.source._client())
+        kwargs: dict[str, Any] = {"previous": previous, "tail_lines": tail_lines}
+        if container:
+            kwargs["container"] = container
+        try:
+            text = core.read_namespaced_pod_log(
+                pod, namespace, _request_timeout=(min(3.0, self.timeout_s), self.timeout_s), **kwargs
+            )
+        except ApiException as exc:
+            raise SourceError(f"logs of {namespace}/{pod}: {exc.status} {_api_message(exc)}") from exc
+        return text if isinstance(text, str) else str(text)
+
+
+def _api_message(exc: Any) -> str:
+    """The API's own words (``previous terminated container ... not found``) rather than "Bad Request"."""
+    import json
+
+    try:
+        return str(json.loads(exc.body).get("message") or exc.reason)
+    except (TypeError, ValueError, AttributeError):
+        return str(exc.reason)
