@@ -304,6 +304,9 @@ def attention(snapshot: Snapshot) -> list[Finding]:
         subject = f"Node/{n.name}"
         if n.status == "Missing":
             out.append(Finding("bad", subject, "in the topology, not in the cluster", node=n.name))
+        elif n.status == "NotReady" and n.condition("Ready") is None:
+            # A NotReady with no condition behind it (the sandbox's view of a node): still worth a line.
+            out.append(Finding("bad", subject, "NotReady", node=n.name))
         for c in node_condition_problems(n):
             level = "bad" if c.type in ("Ready", "NetworkUnavailable") else "warn"
             words = f"{c.type}={c.status}" + (f" {c.reason}" if c.reason else "")

@@ -246,6 +246,7 @@ class NodesScreen(AreaScreen):
         super().__init__()
         self.selected_node = ALL_NODES
         self._pending_focus: str | None = None
+        self._events_rows = 4
 
     def compose_body(self) -> ComposeResult:
         yield SyncedTable(
@@ -271,6 +272,7 @@ class NodesScreen(AreaScreen):
         self._render_pods(snapshot)
         events = self.query_one("#events-table", SyncedTable)
         events.sync(event_rows(snapshot))
+        self._size_events(len(snapshot.cluster.events))
         self.query_one("#events-title", QuietStatic).show(f"Warning events ({len(snapshot.cluster.events)})")
 
     def _render_pods(self, snapshot: Snapshot) -> None:
@@ -290,7 +292,15 @@ class NodesScreen(AreaScreen):
         tall = event.size.height >= 32
         self.query_one("#node-detail").styles.max_height = 6 if tall else 2
         self.query_one("#pod-detail").display = tall
-        self.query_one("#events-table").styles.max_height = 8 if tall else 4
+        self._events_rows = 8 if tall else 4
+        snapshot = self.eco.current_snapshot
+        if snapshot is not None:
+            self._size_events(len(snapshot.cluster.events))
+
+    def _size_events(self, count: int) -> None:
+        # An explicit height: an auto-height table beside a 1fr one was laid out before its rows came
+        # and kept 0 rows at 80x24. +2: the header and the horizontal scrollbar (messages are long).
+        self.query_one("#events-table").styles.height = min(self._events_rows, count + 2)
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
