@@ -159,10 +159,12 @@ class _Server(ThreadingHTTPServer):
         self.writes: list[str] = []
 
     def load(self, name: str) -> dict:
-        return json.loads((DATA / self.double.scenario / f"{name}.json").read_text(encoding="utf-8"))
+        return json.loads(
+            (self.double.data / self.double.scenario / f"{name}.json").read_text(encoding="utf-8")
+        )
 
     def load_optional(self, name: str) -> dict:
-        path = DATA / self.double.scenario / f"{name}.json"
+        path = self.double.data / self.double.scenario / f"{name}.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
@@ -171,7 +173,9 @@ class KubeDouble:
 
     context = "ecoeco-double"
 
-    def __init__(self, scenario: str = "healthy") -> None:
+    def __init__(self, scenario: str = "healthy", data: Path | None = None) -> None:
+        # ``data``: another folder of scenarios (a bench's generated cluster), else the recorded ones.
+        self.data = data or DATA
         self.scenario = scenario
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -184,8 +188,9 @@ class KubeDouble:
 
     @scenario.setter
     def scenario(self, value: str) -> None:
-        if value not in SCENARIOS:
-            raise ValueError(f"unknown scenario {value!r} (have {', '.join(SCENARIOS)})")
+        have = SCENARIOS if self.data == DATA else tuple(p.name for p in self.data.iterdir() if p.is_dir())
+        if value not in have:
+            raise ValueError(f"unknown scenario {value!r} (have {', '.join(have)})")
         self._scenario = value
 
     @property
