@@ -34,6 +34,12 @@ def incident() -> Snapshot:
 
 
 @pytest.fixture
+def degraded() -> Snapshot:
+    """The double's ``degraded`` cluster as the console reads it, with Prometheus unreachable."""
+    return load_snapshot("degraded")
+
+
+@pytest.fixture
 def profile() -> Profile:
     return Profile(name="test", environment="sandbox")
 

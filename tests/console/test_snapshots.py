@@ -48,3 +48,33 @@ def test_healthy_screens(snap_compare, mode: str, size: tuple[int, int]) -> None
 def test_help_screen(snap_compare) -> None:
     app = EcoApp(snapshot=fixture("incident"))
     assert snap_compare(app, terminal_size=(80, 24), press=["3", "question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("mode", ["overview", "nodes", "services"])
+def test_degraded_screens(snap_compare, mode: str, size: tuple[int, int]) -> None:
+    """The double's degraded cluster (pressure, drift, a stuck rollout, Pending pods) with Prometheus down."""
+    app = EcoApp(snapshot=fixture("degraded"))
+    assert snap_compare(app, terminal_size=size, run_before=switch_to(mode))
+
+
+def test_attention_list(snap_compare) -> None:
+    app = EcoApp(snapshot=fixture("degraded"))
+    assert snap_compare(app, terminal_size=(80, 24), press=["a"])
+
+
+def test_pod_screen(snap_compare) -> None:
+    """Enter on a crash-looping pod: its containers, last run and the logs hint (nothing fetched)."""
+
+    async def open_pod(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.app.switch_mode("nodes")
+        await pilot.pause()
+        pods = pilot.app.screen.query_one("#pods-table")
+        key = next(k for k in pods.shown_keys() if k.startswith("kube-system/calico-node-k8q45"))
+        pods.focus()
+        pods.move_cursor(row=pods.get_row_index(key))
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = EcoApp(snapshot=fixture("degraded"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_pod)

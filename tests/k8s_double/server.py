@@ -31,7 +31,9 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?events$"), "events"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?deployments$"), "deployments"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?statefulsets$"), "statefulsets"),
+    (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?daemonsets$"), "daemonsets"),
 ]
+_LOG = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/pods/(?P<pod>[^/]+)/log$")
 _VERSION = {
     "major": "1",
     "minor": "31",
@@ -79,6 +81,46 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                           "message": message, "reason": reason, "code": code})  # fmt: skip
 
+    def _send_text(self, text: str) -> None:
+        raw = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _write(self) -> None:
+        """Any write is recorded (tests assert the console makes none) and refused as a read-only user."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode(errors="replace") if length else ""
+        self.server.writes.append(f"{self.command} {self.path} {body}".rstrip())
+        self._status(403, "Forbidden", f"the double is read-only: {self.command} {urlsplit(self.path).path}")
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = _write
+
+    def _log(self, ns: str, pod: str, query: dict[str, str]) -> None:
+        """``GET .../pods/NAME/log?container=&previous=&tailLines=``: text, as the kubelet streams it."""
+        logs = self.server.load_optional("logs")
+        previous = query.get("previous") == "true"
+        container = query.get("container")
+        entry = logs.get(f"{ns}/{pod}")
+        if entry is None:
+            self._status(404, "NotFound", f'pods "{pod}" not found')
+            return
+        container = container or next(iter(entry))
+        runs = entry.get(container)
+        if runs is None:
+            self._status(400, "BadRequest", f"container {container} is not valid for pod {pod}")
+            return
+        text = runs.get("previous" if previous else "current")
+        if text is None:
+            what = "previous terminated" if previous else "current"
+            self._status(400, "BadRequest", f'{what} container "{container}" in pod "{pod}" not found')
+            return
+        lines = text.splitlines(keepends=True)
+        tail = int(query["tailLines"]) if query.get("tailLines") else None
+        self._send_text("".join(lines[-tail:] if tail else lines))
+
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -89,6 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _VERSION)
             return
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        log = _LOG.match(url.path)
+        if log is not None:
+            self._log(log["ns"], log["pod"], query)
+            return
         for pattern, name in _ROUTES:
             m = pattern.match(url.path)
             if m is None:
@@ -110,9 +156,16 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.double = double
         self.requests: list[str] = []
+        self.writes: list[str] = []
 
     def load(self, name: str) -> dict:
-        return json.loads((DATA / self.double.scenario / f"{name}.json").read_text(encoding="utf-8"))
+        return json.loads(
+            (self.double.data / self.double.scenario / f"{name}.json").read_text(encoding="utf-8")
+        )
+
+    def load_optional(self, name: str) -> dict:
+        path = self.double.data / self.double.scenario / f"{name}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 class KubeDouble:
@@ -120,7 +173,9 @@ class KubeDouble:
 
     context = "ecoeco-double"
 
-    def __init__(self, scenario: str = "healthy") -> None:
+    def __init__(self, scenario: str = "healthy", data: Path | None = None) -> None:
+        # ``data``: another folder of scenarios (a bench's generated cluster), else the recorded ones.
+        self.data = data or DATA
         self.scenario = scenario
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -133,8 +188,9 @@ class KubeDouble:
 
     @scenario.setter
     def scenario(self, value: str) -> None:
-        if value not in SCENARIOS:
-            raise ValueError(f"unknown scenario {value!r} (have {', '.join(SCENARIOS)})")
+        have = SCENARIOS if self.data == DATA else tuple(p.name for p in self.data.iterdir() if p.is_dir())
+        if value not in have:
+            raise ValueError(f"unknown scenario {value!r} (have {', '.join(have)})")
         self._scenario = value
 
     @property
@@ -145,6 +201,11 @@ class KubeDouble:
     @property
     def requests(self) -> list[str]:
         return self._server.requests if self._server else []
+
+    @property
+    def writes(self) -> list[str]:
+        """Every POST/PUT/PATCH/DELETE received (method, path, body); the console should send none."""
+        return self._server.writes if self._server else []
 
     def start(self) -> KubeDouble:
         self._server = _Server(self)

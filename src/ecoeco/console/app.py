@@ -25,12 +25,14 @@ from textual.message import Message
 from textual.theme import Theme
 
 from ecoeco.console import keys
+from ecoeco.console.screens.attention import AttentionScreen
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.screens.commands import ConsoleCommands
 from ecoeco.console.screens.help import HelpScreen
 from ecoeco.console.screens.metrics import MetricsScreen
 from ecoeco.console.screens.nodes import NodesScreen
 from ecoeco.console.screens.overview import OverviewScreen
+from ecoeco.console.screens.pod import LogReader
 from ecoeco.console.screens.queues import QueuesScreen
 from ecoeco.console.screens.services import ServicesScreen
 from ecoeco.console.screens.wal import WalScreen
@@ -150,6 +152,8 @@ class EcoApp(App[int]):
         self._paused = False
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
+        # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
+        self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
         self.title = f"Eco² Ops · {self.environment} · {self.profile_name}"
         for theme in THEMES.values():
@@ -270,6 +274,15 @@ class EcoApp(App[int]):
         ]
         area = keys.AREA_TITLES.get(self.current_mode, self.current_mode)
         self.push_screen(HelpScreen(rows, area))
+
+    def action_attention(self) -> None:
+        if isinstance(self.screen, AttentionScreen):
+            self.screen.dismiss()
+            return
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        if self.current_snapshot is not None:
+            self.push_screen(AttentionScreen(self.current_snapshot))
 
     def action_toggle_pause(self) -> None:
         if self.collector is not None:

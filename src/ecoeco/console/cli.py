@@ -2,7 +2,9 @@
 ``screenshot``.
 
 ``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
-0 fine, 1 a source is unreachable (``status``), 2 bad configuration or usage.
+0 fine, 2 bad configuration or usage; ``status`` exits odd when a source is unreachable: 1 plus one bit
+per failing source (``SOURCE_EXIT_BITS``: cluster 4, queues 8, wal 16, metrics 32, services 64,
+alerts 128), so a script can tell "the cluster answers, Prometheus does not" (1+16+32+128 = 177).
 """
 
 from __future__ import annotations
@@ -27,6 +29,24 @@ from ecoeco.shared import extras
 from ecoeco.shared.sandbox_state import StateError, read_status
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
+# One bit per source, above EXIT_CONFIG's: any failure sets bit 0 too, so the code is odd exactly when
+# a source failed (and never collides with 2, or with 130 for Ctrl-C, which are even).
+SOURCE_EXIT_BITS = {"cluster": 4, "queues": 8, "wal": 16, "metrics": 32, "services": 64, "alerts": 128}
+
+
+def status_exit_code(snap: Snapshot) -> int:
+    """0 when every source answered; else 1 | the bits of the sources that did not."""
+    failed = snap.unreachable_sources()
+    if not failed:
+        return EXIT_OK
+    return EXIT_UNREACHABLE | sum(SOURCE_EXIT_BITS.get(name, 0) for name in failed)
+
+
+def failed_sources(code: int) -> list[str]:
+    """The sources an exit code of ``status`` names (the inverse of ``status_exit_code``)."""
+    if not code & EXIT_UNREACHABLE:
+        return []
+    return [name for name, bit in SOURCE_EXIT_BITS.items() if code & bit]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,34 +131,63 @@ def format_status(snap: Snapshot) -> str:
     c = snap.cluster
     out += _table(
         f"nodes ({c.kind}{', ' + c.context if c.context else ''})",
-        ["node", "role", "status", "pods", "not-ready", "cpu%", "mem%"],
+        ["node", "role", "status", "health", "pods ready", "cpu%", "mem%", "conditions / drift"],
         [
             [
                 n.name,
                 n.role,
                 n.status,
-                str(len(n.pods)),
-                str(sum(1 for p in n.pods if not p.ready and p.phase != "Succeeded")),
+                health.node_health(n, now),
+                "{}/{}".format(*health.pods_ready(n.pods)),
                 _num(n.cpu_percent, "{:.1f}"),
                 _num(n.mem_percent, "{:.1f}"),
+                "; ".join(
+                    [
+                        f"{x.type}={x.status}" + (f" {x.reason}" if x.reason else "")
+                        for x in health.node_condition_problems(n)
+                    ]
+                    + n.drift
+                )[:100],
             ]
             for n in c.nodes
         ],
         err.get("cluster"),
     )
     bad_pods = [
-        [f"{p.namespace}/{p.name}", p.node or "-", p.phase, p.waiting_reason or "", str(p.restarts)]
-        for n in c.nodes
-        for p in n.pods
-        if health.pod_needs_attention(p)
-    ] + [[f"{p.namespace}/{p.name}", "-", p.phase, "Unscheduled", str(p.restarts)] for p in c.unscheduled]
+        [f"{p.namespace}/{p.name}", p.node or (f"->{p.nominated_node}" if p.nominated_node else "-"),
+         health.pod_state(p), health.pod_health(p, now), str(p.restarts), (p.message or "")[:80]]
+        for p in c.all_pods()
+        if health.pod_needs_attention(p, now)
+    ]  # fmt: skip
     if bad_pods:
-        out += _table("pods needing attention", ["pod", "node", "phase", "reason", "restarts"], bad_pods)
+        out += _table(
+            "pods needing attention", ["pod", "node", "state", "health", "restarts", "message"], bad_pods
+        )
+    bad_workloads = [
+        [f"{w.kind}/{w.namespace}/{w.name}", health.workload_health(w), health.workload_summary(w)]
+        for w in c.workloads
+        if health.workload_health(w) != "ok"
+    ]
+    if bad_workloads:
+        out += _table("workloads needing attention", ["workload", "health", "state"], bad_workloads)
     if c.events:
         out += _table(
-            "warning events",
-            ["object", "reason", "count", "message"],
-            [[e.involved_object, e.reason, str(e.count), e.message[:90]] for e in c.events[:10]],
+            f"warning events ({len(c.events)}, newest first)",
+            ["object", "reason", "count", "last seen", "message"],
+            [
+                [f"{e.involved_object}", e.reason, str(e.count), _age(e.last_seen, now), e.message[:90]]
+                for e in c.events[:10]
+            ],
+        )
+    findings = health.attention(snap)
+    if findings:
+        out += _table(
+            f"needs attention ({len(findings)}, worst and most recent first)",
+            ["level", "subject", "since", "what"],
+            [
+                [f.level, f.subject, _age(f.since, now) if f.since else "-", f.text[:100]]
+                for f in findings[:20]
+            ],
         )
     out += _table(
         "queues",
@@ -196,7 +245,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     profile, _ = _resolve(args)
     snap = collect_once(profile, build_sources(profile), timeout=args.timeout)
     print(snap.model_dump_json(indent=2) if args.json else format_status(snap))
-    return EXIT_UNREACHABLE if snap.unreachable_sources() else EXIT_OK
+    return status_exit_code(snap)
 
 
 # --- info -------------------------------------------------------------------------------------------
@@ -327,8 +376,14 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
         print(f"ecoeco-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
-    collector = Collector(profile, build_sources(profile))
+    from ecoeco.console.sources.cluster_kube import KubeClusterSource, KubeLogReader
+
+    sources = build_sources(profile)
+    collector = Collector(profile, sources)
     app.attach_collector(collector)
+    cluster = next((s for s in sources if isinstance(s, KubeClusterSource)), None)
+    if cluster is not None:
+        app.log_reader = KubeLogReader(cluster)
     try:
         result = app.run()
     finally:

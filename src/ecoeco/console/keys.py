@@ -35,6 +35,15 @@ APP_BINDINGS: list[BindingType] = [
         for i, (mode, title, _) in enumerate(AREAS, start=1)
     ],
     Binding("question_mark", "help", "Help", tooltip="Show the live key bindings", id="app.help"),
+    # Not in the footer (no room at 80 columns): the overview's attention line names the key.
+    Binding(
+        "a",
+        "attention",
+        "Attention",
+        tooltip="What needs attention, worst first",
+        id="app.attention",
+        show=False,
+    ),
     Binding("colon", "command_palette", "Commands", tooltip="Command palette", id="app.palette", show=False),
     Binding("p", "toggle_pause", "Pause", tooltip="Pause / resume polling", id="app.pause"),
     Binding("r", "refresh_now", "Refresh", tooltip="Poll every source now", id="app.refresh", show=False),

@@ -38,19 +38,82 @@ class SourceStatus(BaseModel):
 # --- cluster -------------------------------------------------------------------------------------
 
 
+class Condition(BaseModel):
+    """One status condition as the API reports it (node, pod or workload)."""
+
+    type: str
+    status: str = "Unknown"  # "True" | "False" | "Unknown"
+    reason: str | None = None
+    message: str | None = None
+    since: float | None = Field(None, description="epoch s of lastTransitionTime")
+    heartbeat: float | None = Field(None, description="epoch s of lastHeartbeatTime (nodes)")
+
+
+class ContainerTermination(BaseModel):
+    exit_code: int | None = None
+    reason: str | None = None  # Error, OOMKilled, Completed, ...
+    message: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class ContainerInfo(BaseModel):
+    name: str
+    image: str = ""
+    init: bool = False
+    ready: bool = False
+    restarts: int = 0
+    state: Literal["running", "waiting", "terminated", "unknown"] = "unknown"
+    reason: str | None = None  # of the current state (waiting/terminated)
+    message: str | None = None
+    started_at: float | None = None  # running since
+    terminated: ContainerTermination | None = Field(None, description="current state, when terminated")
+    last_terminated: ContainerTermination | None = Field(
+        None, description="lastState.terminated: how the previous run ended"
+    )
+
+
 class PodInfo(BaseModel):
     name: str
     namespace: str
     node: str | None = None
     phase: str = "Unknown"  # Pending | Running | Succeeded | Failed | Unknown
-    ready: bool = False
+    ready: bool = False  # the pod's own Ready condition when it has one, else all containers ready
+    ready_reason: str | None = None  # the Ready condition's reason, e.g. ContainersNotReady
     restarts: int = 0
     waiting_reason: str | None = None  # CrashLoopBackOff, ImagePullBackOff, ...
-    message: str | None = None
-    owner: str | None = None  # deployment/statefulset name when known
+    message: str | None = None  # the waiting message, else the scheduler's (PodScheduled=False)
+    owner: str | None = None  # deployment/statefulset/daemonset/job name when known
+    owner_kind: str | None = None  # Deployment | StatefulSet | DaemonSet | Job | Node | ...
     kind: str = "Pod"  # "Process" for a sandbox process shown as a pod
     cpu_percent: float | None = None  # of one core, when known (sandbox processes)
     mem_bytes: int | None = None  # resident memory, when known
+    created_at: float | None = None
+    start_time: float | None = Field(None, description="status.startTime (epoch s)")
+    deletion_timestamp: float | None = Field(
+        None,
+        description="metadata.deletionTimestamp: set when deletion was asked for, to the end of the grace "
+        "period; the pod is Terminating",
+    )
+    grace_period_s: int | None = Field(None, description="metadata.deletionGracePeriodSeconds")
+    nominated_node: str | None = Field(None, description="status.nominatedNodeName (preemption)")
+    containers: list[ContainerInfo] = Field(default_factory=list)
+
+    @property
+    def terminating(self) -> bool:
+        return self.deletion_timestamp is not None
+
+    @property
+    def terminating_since(self) -> float | None:
+        """When deletion was asked for (the timestamp is the end of the grace period)."""
+        if self.deletion_timestamp is None:
+            return None
+        return self.deletion_timestamp - (self.grace_period_s or 0)
+
+    @property
+    def finished(self) -> bool:
+        """A run that is over (a Job's pod, succeeded or a failed attempt): never expected to be ready."""
+        return self.phase == "Succeeded" or (self.phase == "Failed" and self.owner_kind == "Job")
 
 
 class NodeInfo(BaseModel):
@@ -58,10 +121,22 @@ class NodeInfo(BaseModel):
     role: Literal["master", "api", "worker", "infra"]
     domain: str
     instance_type: str
-    status: Literal["Ready", "NotReady", "Unknown", "Missing"] = "Unknown"
+    status: Literal["Ready", "NotReady", "Unknown", "Missing"] = Field(
+        "Unknown",
+        description="Ready condition True / False / Unknown (kubelet stopped posting, or no data); "
+        "Missing = in the topology, not in the cluster",
+    )
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, ...",
+    )
     labels: dict[str, str] = Field(default_factory=dict)
     taints: list[str] = Field(default_factory=list, description="key[=value]:effect")
     provider_id: str | None = None
+    drift: list[str] = Field(
+        default_factory=list,
+        description="how the node differs from the topology (labels, taints) or has a bad providerID",
+    )
     cpu_capacity: float | None = None  # cores
     cpu_allocatable: float | None = None
     mem_capacity_bytes: int | None = None
@@ -72,13 +147,30 @@ class NodeInfo(BaseModel):
     mem_history: list[float] = Field(default_factory=list)
     pods: list[PodInfo] = Field(default_factory=list)
 
+    def condition(self, type_: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
+
 
 class WorkloadInfo(BaseModel):
     kind: Literal["Deployment", "StatefulSet", "DaemonSet", "Process"]
     namespace: str
     name: str
-    desired: int = 0
+    desired: int = 0  # replicas; a DaemonSet's desiredNumberScheduled
     ready: int = 0
+    updated: int | None = None  # pods of the current template (updatedReplicas / updatedNumberScheduled)
+    available: int | None = None
+    unavailable: int | None = None
+    stale_generation: bool = Field(
+        False, description="status.observedGeneration < metadata.generation: the controller has not caught up"
+    )
+    conditions: list[Condition] = Field(default_factory=list, description="Progressing, Available, ...")
+    pending: int = Field(0, description="pods of this workload in phase Pending (not placed, or not started)")
+    nodes_without_ready_pod: list[str] = Field(
+        default_factory=list, description="DaemonSet: nodes whose pod is missing or not ready"
+    )
+
+    def condition(self, type_: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
 
 
 class EventInfo(BaseModel):
@@ -87,8 +179,12 @@ class EventInfo(BaseModel):
     type: str = "Warning"
     reason: str
     message: str
-    count: int = 1
-    last_seen: float | None = None
+    count: int = Field(1, description="occurrences: series.count (events.k8s.io) or count (core/v1), summed")
+    first_seen: float | None = None
+    last_seen: float | None = Field(
+        None, description="latest of lastTimestamp, series.lastObservedTime, eventTime"
+    )
+    source: str | None = None  # reporting component: kubelet, default-scheduler, ...
 
 
 class ClusterState(BaseModel):
@@ -96,10 +192,17 @@ class ClusterState(BaseModel):
     context: str | None = None
     nodes: list[NodeInfo] = Field(default_factory=list)
     workloads: list[WorkloadInfo] = Field(default_factory=list)
-    events: list[EventInfo] = Field(default_factory=list)
+    events: list[EventInfo] = Field(
+        default_factory=list,
+        description="Warning events, one per object and reason (the latest), newest first",
+    )
     unscheduled: list[PodInfo] = Field(
         default_factory=list, description="pods no node has accepted (Pending without a node)"
     )
+
+    def all_pods(self) -> list[PodInfo]:
+        """Every pod: those on nodes, then those waiting for one."""
+        return [p for n in self.nodes for p in n.pods] + list(self.unscheduled)
 
 
 # --- queues --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``ecoeco-console status [--json]``: the snapshot once, exit 1 when any source is unreachable."""
+"""``ecoeco-console status [--json]``: the snapshot once; the exit code is 1 plus a bit per unreachable source."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.conftest import RABBIT_MGMT, create_vhost, delete_vhost
 from tests.integration.console.conftest import Prometheus, closed_port_url
 from tests.k8s_double.server import KubeDouble
 
-from ecoeco.console.cli import main
+from ecoeco.console.cli import failed_sources, main
 from ecoeco.console.snapshot import Snapshot
 
 pytestmark = pytest.mark.integration
@@ -72,18 +72,20 @@ def test_status_json_is_a_snapshot_and_exits_0_when_every_source_answers(
     assert next(w for w in snap.wal if w.worker == "storage").unsynced_rows == 44
 
 
-def test_status_exits_1_and_shows_each_error_when_a_source_is_unreachable(
+def test_status_exit_code_names_the_unreachable_sources_and_shows_each_error(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rc = main(["--profile", "broken", "status"])
     out = capsys.readouterr().out
-    assert rc == 1
+    # Prometheus and the services are down; the cluster and the queues answer
+    assert rc & 1 and {"metrics", "alerts", "services"} <= set(failed_sources(rc))
+    assert "cluster" not in failed_sources(rc) and "queues" not in failed_sources(rc)
     assert "== services  [ERROR: no service answers" in out
     assert "== metrics  [ERROR:" in out and "connection refused" in out
     assert "k8s-worker-ai" in out  # the cluster still answers and is shown
 
 
-def test_the_installed_entry_point_exits_1_with_json_on_stdout(config: Path) -> None:
+def test_the_installed_entry_point_exits_with_the_source_bits_and_json_on_stdout(config: Path) -> None:
     exe = Path(sys.executable).with_name("ecoeco-console")
     proc = subprocess.run(
         [str(exe), "status", "--json", "--profile", "broken", "--read-only"],
@@ -91,10 +93,11 @@ def test_the_installed_entry_point_exits_1_with_json_on_stdout(config: Path) -> 
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 1, proc.stderr
     snap = json.loads(proc.stdout)
     assert snap["read_only"] is True
     assert not snap["sources"]["services"]["ok"] and snap["sources"]["cluster"]["ok"]
+    failing = sorted(name for name, s in snap["sources"].items() if not s["ok"])
+    assert sorted(failed_sources(proc.returncode)) == failing, proc.stderr
 
 
 def test_a_bad_config_exits_2_naming_the_key(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

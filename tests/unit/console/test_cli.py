@@ -95,3 +95,21 @@ def test_screenshot_hands_its_own_options_to_the_screenshot_tool(capsys: pytest.
         main(["screenshot", "--help"])
     assert exit_.value.code == 0
     assert "usage: ecoeco-console screenshot" in capsys.readouterr().out
+
+
+def test_status_exit_code_has_one_bit_per_failing_source() -> None:
+    from ecoeco.console.cli import EXIT_CONFIG, failed_sources, status_exit_code
+    from ecoeco.console.snapshot import Snapshot, SourceStatus
+
+    names = ("cluster", "queues", "wal", "metrics", "services", "alerts")
+    snap = Snapshot(sources={n: SourceStatus(name=n, ok=True) for n in names})
+    assert status_exit_code(snap) == 0 and failed_sources(0) == []
+    for n in ("wal", "metrics", "alerts"):  # Prometheus down, the cluster fine
+        snap.sources[n].ok = False
+    rc = status_exit_code(snap)
+    assert rc == 1 + 16 + 32 + 128 and sorted(failed_sources(rc)) == ["alerts", "metrics", "wal"]
+    snap.sources["cluster"].ok = False
+    assert failed_sources(status_exit_code(snap))[0] == "cluster"
+    # every combination stays a valid exit status, odd, and distinct from bad configuration (2)
+    assert status_exit_code(Snapshot(sources={n: SourceStatus(name=n) for n in names})) == 253
+    assert not failed_sources(EXIT_CONFIG) and not failed_sources(130)

@@ -23,15 +23,29 @@ Each source fills its own part; `sources` says per source whether that part is f
 | `profile`, `environment`, `read_only` | the collector | which profile and environment the data is from |
 | `taken_at` | the collector | epoch seconds when this copy was taken |
 | `sources` | the collector | per source: `ok`, last `error` (one line, secrets masked), `updated_at` (last good poll), `last_attempt_at`, `interval_s`, `paused`. The age of a part is `taken_at - updated_at`; a failing source keeps its last good data |
-| `cluster` | `cluster` source | `kind` `kubernetes` (official client, kubeconfig context) or `local` (the sandbox's processes as pods of kind `Process`); the 13 topology `nodes` (status `Ready`/`NotReady`/`Unknown`/`Missing` = in the topology but not in the cluster), labels, taints, providerID, capacity/allocatable, CPU/memory % and history, `pods` per node (phase, restarts, waiting reason such as `CrashLoopBackOff`); `workloads` (Deployments/StatefulSets or sandbox processes); recent Warning `events` (e.g. `FailedScheduling`); `unscheduled` Pending pods |
+| `cluster` | `cluster` source | `kind` `kubernetes` (official client, kubeconfig context; read only) or `local` (the sandbox's processes as pods of kind `Process`); the 13 topology `nodes`: `status` from the Ready condition (`Ready`/`NotReady` = the kubelet says not ready/`Unknown` = the kubelet stopped posting status, or no data at all/`Missing` = in the topology but not in the cluster), every `conditions` entry (Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable: status, reason, message, `since` = lastTransitionTime, heartbeat), labels, taints, providerID, `drift` (labels/taints that differ from `infra/topology.yaml`, a providerID that is not `aws:///<az>/<instance-id>`), capacity/allocatable, CPU/memory % and history; `pods` per node (phase, the pod's own Ready condition, restarts, waiting reason such as `CrashLoopBackOff`, message, owner and owner kind, created/started, `deletion_timestamp` and grace period when Terminating, nominated node, and per container: image, state, reason, last termination with exit code, reason and time); `unscheduled` Pending pods no node accepted (with the scheduler's message); `workloads` (Deployments, StatefulSets, DaemonSets or sandbox processes: desired, ready, updated, available, unavailable, Progressing/Available conditions, pending pods, DaemonSet nodes without a ready pod); Warning `events` from both API shapes (core/v1 `count`/`lastTimestamp`, events.k8s.io `series`/`eventTime`), one per object and reason with the counts summed and the latest time, newest first, those older than an hour before the newest dropped (the API's TTL) |
 | `queues` | `queues` source | per named queue (`q.storage`, `q.ai`, `q.dlq`): ready, unacked, consumers, publish/deliver/ack rates, depth history; `via` `management` (HTTP API) or `amqp` (pika passive declare fallback: no unacked or rates); `exists=false` when the queue is missing |
 | `wal` | `wal` source | per worker journal: unsynced rows, oldest unsynced age, last successful sync, sync errors, file size, rows by state, unsynced history; `via` lists `prometheus` (worker metrics) and/or `control` (the `wal_stats` Celery command; fresher, wins) |
 | `metrics` | `metrics` source | per service request rate, 5xx ratio, p95 latency and their history over `window_s` at `step_s`; `node_exporter` tells whether node-exporter answered; `node_usage` its CPU/memory per node, which the collector joins into `cluster.nodes` when it hands out a copy (node-exporter wins over the sandbox's per-process sums), so neither source writes the other's part |
 | `services` | `services` source | per API: `/health` (`live`), `/ready` (`ready`, status code, latency, per-dependency `ok`/`detail`), and an `error` when it does not answer |
 | `alerts` | `alerts` source | Prometheus alerts (pending and firing), severity, summary, labels, since when |
 
-`ecoeco-console status --json` exits 1 when any entry of `sources` has `ok: false`, so scripts can
-rely on the exit code; the JSON is printed either way.
+`ecoeco-console status --json` prints this JSON either way; its exit code says which sources failed:
+0 when every entry of `sources` has `ok: true`, else 1 plus one bit per failing source:
+
+| source | bit |
+|---|---|
+| `cluster` | 4 |
+| `queues` | 8 |
+| `wal` | 16 |
+| `metrics` | 32 |
+| `services` | 64 |
+| `alerts` | 128 |
+
+So the code is odd exactly when a source failed (2 stays "bad configuration or usage"); Prometheus down
+with everything else answering is 1+16+32+128 = 177 (`wal` stays up if the `wal_stats` control command
+answers), and `$(( rc & 4 ))` tells whether the cluster answered. What needs attention is derived from
+this data by `ecoeco.console.health.attention()` (the same list as the `a` key and the text `status`).
 
 ## JSON schema
 

@@ -26,6 +26,7 @@ class ConsoleCommands(Provider):
             ("Pause polling" if not app.paused else "Resume polling", app.action_toggle_pause, "key p"),
             ("Refresh now", app.action_refresh_now, "poll every source now · key r"),
             ("Show key bindings", app.action_help, "key ?"),
+            ("Needs attention", app.action_attention, "everything that needs a look, worst first · key a"),
             ("Quit", app.action_quit, "key q"),
         ]
         commands += [

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.widgets import Label
 
 from ecoeco.console import health, keys
+from ecoeco.console.screens.attention import finding_markup
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.widgets import fmt
@@ -18,6 +18,7 @@ from ecoeco.shared.topology import ROLE_ORDER, load_topology
 
 GROUP_TITLES = {"master": "master", "api": "API", "worker": "workers", "infra": "infra"}
 TILE_WIDTH = 18  # 17 cells of tile + 1 of gutter
+ATTENTION_ROWS = 12  # below the map; the rest is one key away (a)
 TALL_TILE_HEIGHT = 5
 LABEL_WIDTH = 8
 
@@ -45,6 +46,9 @@ class OverviewScreen(AreaScreen):
                         for node in nodes:
                             yield NodeTile(node.name, node.domain, id=f"tile-{node.name}")
             yield QuietStatic("", id="attention")
+        # At 80x24 the map takes every row: one line, docked, says how many things need a look and
+        # the worst of them; `a` opens the whole list.
+        yield QuietStatic("", id="attention-line")
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_grid(event.size.width, event.size.height)
@@ -69,8 +73,9 @@ class OverviewScreen(AreaScreen):
             container.styles.grid_size_columns = max(1, min(columns, len(container.children)))
             container.styles.grid_rows = str(tile_height)
             container.styles.grid_columns = str(self.tile_width)
-        # The attention list only gets rows the map does not need (none at 80x24).
+        # The attention list only gets rows the map does not need (none at 80x24): the line instead.
         self.query_one("#attention").display = self.tall_tiles
+        self.query_one("#attention-line").display = not self.tall_tiles
         for tile in self.query(NodeTile):
             tile.styles.height = tile_height
             tile.styles.width = self.tile_width
@@ -86,28 +91,51 @@ class OverviewScreen(AreaScreen):
     def _render_tiles(self, snapshot: Snapshot) -> None:
         nodes = {n.name: n for n in snapshot.cluster.nodes}
         for tile in self.query(NodeTile):
-            tile.render_node(nodes.get(tile.node_name), width=self.tile_width - 2, tall=self.tall_tiles)
+            tile.render_node(
+                nodes.get(tile.node_name),
+                width=self.tile_width - 2,
+                tall=self.tall_tiles,
+                now=snapshot.taken_at,
+            )
 
     def _render_attention(self, snapshot: Snapshot) -> None:
-        """Below the map, when the terminal has rows to spare: what needs a look, worst first."""
-        lines: list[str] = []
-        for a in sorted(snapshot.alerts, key=lambda a: a.severity != "critical"):
-            if a.state == "firing":
-                colour = "$error" if a.severity == "critical" else "$warning"
-                lines.append(
-                    f"[{colour}]● {escape(a.severity)}[/{colour}] {escape(a.name)}: {escape(a.summary)}"
-                )
-        for e in snapshot.cluster.events:
-            lines.append(
-                f"[$warning]▲ {escape(e.reason)}[/$warning] {escape(e.involved_object)}: {escape(e.message)}"
-            )
-        title = "[b]Needs attention[/b]" if lines else "[dim]Nothing needs attention[/dim]"
-        self.query_one("#attention", QuietStatic).show("\n".join([title, *lines]))
+        """What needs a look, worst and most recent first: a list below the map when there is room,
+        else one line (the count and the worst); `a` opens the whole list either way."""
+        findings = health.attention(snapshot)
+        now = snapshot.taken_at
+        line = self.query_one("#attention-line", QuietStatic)
+        box = self.query_one("#attention", QuietStatic)
+        if not findings:
+            line.set_class(False, "-warn")
+            line.show("[dim]Nothing needs attention[/dim]")
+            box.show("[dim]Nothing needs attention[/dim]")
+            return
+        worst = findings[0]
+        line.set_class(True, "-warn")
+        line.show(f"[b]Needs attention ({len(findings)}) · a[/b]  {finding_markup(worst, now)}")
+        shown = findings[:ATTENTION_ROWS]
+        more = len(findings) - len(shown)
+        lines = [f"[b]Needs attention ({len(findings)})[/b] [dim]worst and most recent first · a: all[/dim]"]
+        lines += [finding_markup(f, now) for f in shown]
+        if more:
+            lines.append(f"[dim]… {more} more (a)[/dim]")
+        box.show("\n".join(lines))
+
+    def _headline(
+        self, tile: Headline, snapshot: Snapshot, source: str, level: str, value: str, detail: str
+    ) -> None:
+        """Draw a headline, but never green on data its source cannot vouch for now: when the source
+        fails, an ok becomes unknown (a warning or failure it last saw stays) and the detail says why."""
+        if health.source_failing(snapshot, source):
+            age = health.source_age(snapshot, source)
+            level = "unknown" if level == "ok" else level
+            detail = f"✖ unreachable, {fmt.age(age)} old" if age is not None else "✖ unreachable"
+        tile.render_headline(level, value, detail)
 
     def _render_queues(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-queues", Headline)
         if not snapshot.queues:
-            tile.render_headline("unknown", "–", "no queue data")
+            self._headline(tile, snapshot, "queues", "unknown", "unknown", "no queue data")
             return
         level = health.worst([health.queue_health(q) for q in snapshot.queues])
         total = sum(q.ready or 0 for q in snapshot.queues)
@@ -117,45 +145,54 @@ class OverviewScreen(AreaScreen):
         detail = f"{worst_q.name} {fmt.num(worst_q.ready)}"
         if worst_q.consumers == 0 and (worst_q.ready or 0) > 0 and not worst_q.name.endswith("dlq"):
             detail = f"{worst_q.name}: 0 consumers"
-        tile.render_headline(level, f"{fmt.num(total)} ready", detail)
+        self._headline(tile, snapshot, "queues", level, f"{fmt.num(total)} ready", detail)
 
     def _render_wal(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-wal", Headline)
         if not snapshot.wal:
-            tile.render_headline("unknown", "–", "no WAL data")
+            self._headline(tile, snapshot, "wal", "unknown", "unknown", "no WAL data")
             return
         level = health.worst([health.wal_health(w) for w in snapshot.wal])
         rows = sum(w.unsynced_rows or 0 for w in snapshot.wal)
         oldest = max(snapshot.wal, key=lambda w: w.oldest_unsynced_age_s or 0.0)
         detail = f"oldest {fmt.age(oldest.oldest_unsynced_age_s)} {oldest.worker}" if rows else "all synced"
-        tile.render_headline(level, f"{fmt.num(rows)} unsynced", detail)
+        self._headline(tile, snapshot, "wal", level, f"{fmt.num(rows)} unsynced", detail)
 
     def _render_errors(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-errors", Headline)
         services = snapshot.metrics.services
         if not services:
-            tile.render_headline("unknown", "–", "no metrics")
+            self._headline(tile, snapshot, "metrics", "unknown", "unknown", "no metrics")
             return
         level = health.worst([health.metric_health(m) for m in services])
         worst_m = max(services, key=lambda m: m.error_ratio or 0.0)
         total = sum(m.request_rate or 0.0 for m in services)
         # Name a service only when it has errors: naming one of six at 0 % would point at nothing.
         detail = f"worst: {worst_m.service}" if worst_m.error_ratio else f"{total:.1f} rps all APIs"
-        tile.render_headline(level, f"5xx {fmt.pct(worst_m.error_ratio, ratio=True)}", detail)
+        self._headline(
+            tile, snapshot, "metrics", level, f"5xx {fmt.pct(worst_m.error_ratio, ratio=True)}", detail
+        )
 
     def _render_alerts(self, snapshot: Snapshot) -> None:
         tile = self.query_one("#hl-alerts", Headline)
         firing = [a for a in snapshot.alerts if a.state == "firing"]
-        if "alerts" not in snapshot.sources and not firing:
-            tile.render_headline("unknown", "–", "no alert data")
+        if not health.source_known(snapshot, "alerts"):
+            # Never answered: "0 firing, all quiet" would be a claim without data.
+            why = "✖ Prometheus unreachable" if health.source_failing(snapshot, "alerts") else "no alert data"
+            tile.render_headline("unknown", "unknown", why)
             return
         if not firing:
-            tile.render_headline("ok", "0 firing", "all quiet")
+            self._headline(tile, snapshot, "alerts", "ok", "0 firing", "all quiet")
             return
         critical = any(a.severity == "critical" for a in firing)
         top = sorted(firing, key=lambda a: a.severity != "critical")[0]
-        tile.render_headline(
-            "bad" if critical else "warn", f"{len(firing)} firing", top.name.removeprefix("Ecoeco")
+        self._headline(
+            tile,
+            snapshot,
+            "alerts",
+            "bad" if critical else "warn",
+            f"{len(firing)} firing",
+            top.name.removeprefix("Ecoeco"),
         )
 
     def on_node_tile_selected(self, message: NodeTile.Selected) -> None:

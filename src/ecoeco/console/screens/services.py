@@ -49,7 +49,23 @@ def workload_rows(workloads: list[WorkloadInfo]) -> list[Row]:
     for w in workloads:
         level = health.workload_health(w)
         ready = Text(f"{fmt.HEALTH_GLYPH[level]} {w.ready}/{w.desired}", style=STYLE[level])
-        rows.append((f"{w.kind}/{w.namespace}/{w.name}", [w.kind, w.namespace, w.name, ready]))
+        # Everything after "ready" in the summary: a 2/2 with "1/2 updated · ProgressDeadlineExceeded"
+        # is a stuck rollout, not a healthy workload.
+        notes = health.workload_summary(w).partition(" · ")[2]
+        rows.append(
+            (
+                f"{w.kind}/{w.namespace}/{w.name}",
+                [
+                    w.kind,
+                    w.namespace,
+                    w.name,
+                    ready,
+                    fmt.num(w.updated),
+                    fmt.num(w.available),
+                    Text(notes, style=STYLE[level]) if notes else "",
+                ],
+            )
+        )
     return rows
 
 
@@ -78,7 +94,9 @@ class ServicesScreen(AreaScreen):
         )
         yield QuietStatic("", id="service-detail")
         yield QuietStatic("Workloads", id="workloads-title", classes="section")
-        yield SyncedTable(["kind", "namespace", "name", "ready"], id="workloads-table")
+        yield SyncedTable(
+            ["kind", "namespace", "name", "ready", "updated", "avail", "rollout / gaps"], id="workloads-table"
+        )
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         self.query_one("#services-table", SyncedTable).sync(service_rows(snapshot.services))

@@ -13,6 +13,13 @@ _BLOCKS = "▁▂▃▄▅▆▇█"
 HEALTH_GLYPH = {"ok": "●", "warn": "▲", "bad": "✖", "unknown": "?"}
 # Rich styles of the health levels in tables.
 HEALTH_STYLE = {"ok": "green", "warn": "yellow", "bad": "bold red", "unknown": "dim"}
+# Short names of node conditions that are not as they should be (status columns, tiles).
+CONDITION_SHORT = {
+    "MemoryPressure": "MemPressure",
+    "DiskPressure": "DiskPressure",
+    "PIDPressure": "PIDPressure",
+    "NetworkUnavailable": "NoNetwork",
+}
 
 
 def spark(values: Sequence[float], width: int = 10) -> str:
@@ -39,6 +46,23 @@ def age(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600:.0f}h{(s % 3600) // 60:02.0f}m"
     return f"{s // 86400:.0f}d{(s % 86400) // 3600:02.0f}h"
+
+
+def coarse_age(seconds: float | None) -> str:
+    """An age for table cells that change rarely: minutes under an hour, then hours, then days."""
+    if seconds is None:
+        return "–"
+    s = max(0.0, seconds)
+    if s < 3600:
+        return f"{s // 60:.0f}m"
+    if s < 86400:
+        return f"{s // 3600:.0f}h"
+    return f"{s // 86400:.0f}d"
+
+
+def since(ts: float | None, now: float) -> str:
+    """``12m30s ago`` measured at ``now`` (the snapshot's time, never the clock)."""
+    return "never" if ts is None else f"{age(now - ts)} ago"
 
 
 def span(seconds: float | int) -> str:

@@ -13,6 +13,20 @@ from ecoeco.console.widgets.status_bits import QuietStatic
 LEVELS = ("ok", "warn", "bad", "unknown")
 
 
+def node_flags(node: NodeInfo) -> list[str]:
+    """What besides its Ready status makes a node not green: conditions, drift, stuck pods."""
+    flags = [
+        fmt.CONDITION_SHORT[c.type]
+        for c in health.node_condition_problems(node)
+        if c.type in fmt.CONDITION_SHORT
+    ]
+    if node.drift:
+        flags.append("drift")
+    if any(p.terminating for p in node.pods):
+        flags.append("Terminating")
+    return flags
+
+
 class HealthStatic(QuietStatic):
     """A QuietStatic carrying one of the -ok/-warn/-bad/-unknown classes (the colour rule lives in CSS)."""
 
@@ -36,22 +50,25 @@ class NodeTile(HealthStatic):
         self.node_name = node_name
         self.domain = domain
 
-    def render_node(self, node: NodeInfo | None, width: int = 15, tall: bool = False) -> None:
+    def render_node(
+        self, node: NodeInfo | None, width: int = 15, tall: bool = False, now: float | None = None
+    ) -> None:
         """Three lines at 80x24; five (CPU and memory figures, instance type) when there is room."""
         spark_w = max(3, min(24, (width - 3) // 2)) if not tall else max(3, min(30, width - 11))
         if node is None:
             self.set_level("unknown")
             self.show(f"[b]? {escape(self.domain)}[/b]\n[dim]no data[/dim]\n")
             return
-        level = health.node_health(node)
+        level = health.node_health(node, now)
         self.set_level(level)
-        ready = sum(1 for p in node.pods if p.ready)
+        ready, expected = health.pods_ready(node.pods)
         restarts = sum(p.restarts for p in node.pods)
-        reasons = sorted({p.waiting_reason for p in node.pods if p.waiting_reason})
+        # Waiting reasons first (the loudest), then the node's own flags (pressure, drift, Terminating).
+        reasons = sorted({p.waiting_reason for p in node.pods if p.waiting_reason}) + node_flags(node)
         if node.status == "Ready":
-            line2 = f"{node.status}  pods {ready}/{len(node.pods)}"
+            line2 = f"{node.status}  pods {ready}/{expected}"
         else:
-            line2 = f"{node.status} {ready}/{len(node.pods)}"
+            line2 = f"{node.status} {ready}/{expected}"
         if restarts and (tall or not reasons):
             line2 += f" ↻{restarts}"
         if reasons and not tall:
