@@ -266,8 +266,8 @@ class Finding:
 def _pod_since(pod: PodInfo) -> float | None:
     if pod.terminating_since is not None:
         return pod.terminating_since
-    ended = [c.last_terminated.finished_at for c in pod.containers if c.last_terminated is not None]
-    ended = [t for t in ended if t is not None]
+    finished = (c.last_terminated.finished_at for c in pod.containers if c.last_terminated is not None)
+    ended = [t for t in finished if t is not None]
     return max(ended) if ended else pod.start_time or pod.created_at
 
 

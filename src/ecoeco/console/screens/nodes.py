@@ -171,8 +171,8 @@ def node_detail(snapshot: Snapshot, node: str) -> str:
         colour = "$error" if c.type in ("Ready", "NetworkUnavailable") else "$warning"
         lines.append(f"[{colour}]{escape(_condition_line(c, now))}[/{colour}]")
     if not problems and n.conditions:
-        ready = n.condition("Ready")
-        since = f" since {fmt.since(ready.since, now)}" if ready is not None and ready.since else ""
+        ready_cond = n.condition("Ready")
+        since = f" since {fmt.since(ready_cond.since, now)}" if ready_cond is not None and ready_cond.since else ""
         lines.append(f"conditions normal (Ready{since}; no pressure; network up)")
     for d in n.drift:
         lines.append(f"[$warning]drift: {escape(d)}[/$warning]")

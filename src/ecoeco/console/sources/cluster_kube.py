@@ -305,7 +305,7 @@ def _event_info(ev: Any) -> EventInfo:
         message=(ev.message or "").strip(),
         count=count,
         first_seen=_epoch(ev.first_timestamp or ev.event_time),
-        last_seen=max(times) if times else None,
+        last_seen=max((t for t in times if t is not None), default=None),
         source=ev.reporting_component or (ev.source.component if ev.source else None) or None,
     )
 
