@@ -172,7 +172,11 @@ def node_detail(snapshot: Snapshot, node: str) -> str:
         lines.append(f"[{colour}]{escape(_condition_line(c, now))}[/{colour}]")
     if not problems and n.conditions:
         ready_cond = n.condition("Ready")
-        since = f" since {fmt.since(ready_cond.since, now)}" if ready_cond is not None and ready_cond.since else ""
+        since = (
+            f" since {fmt.since(ready_cond.since, now)}"
+            if ready_cond is not None and ready_cond.since
+            else ""
+        )
         lines.append(f"conditions normal (Ready{since}; no pressure; network up)")
     for d in n.drift:
         lines.append(f"[$warning]drift: {escape(d)}[/$warning]")
