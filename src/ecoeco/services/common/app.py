@@ -18,7 +18,7 @@ from ecoeco.services.common.logging import configure_logging
 from ecoeco.services.common.metrics import install_metrics
 from ecoeco.services.common.migrations import apply_migrations, load_migrations
 from ecoeco.services.common.openapi import install_problem_openapi
-from ecoeco.services.common.settings import Settings, get_settings
+from ecoeco.services.common.settings import Settings, get_settings, require_safe_settings
 from ecoeco.shared.redact import redact
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
@@ -63,6 +63,8 @@ def create_service_app(
     description: str | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    # Before anything else: a production service with the sandbox's secrets must not come up at all.
+    require_safe_settings(settings)
     unknown = set(needs) - set(KNOWN_DEPENDENCIES)
     if unknown:
         raise ValueError(f"unknown dependencies {sorted(unknown)}; known: {KNOWN_DEPENDENCIES}")

@@ -7,9 +7,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Environments where the built-in defaults (a known JWT secret, guest:guest, trust auth, moto's keys)
+# are fine. Anything else is treated as production and must configure real secrets.
+SANDBOX_ENVIRONMENTS = frozenset({"sandbox", "dev", "test"})
+SANDBOX_JWT_SECRET = "sandbox-only-secret-change-me-0123456789"
+SANDBOX_AWS_KEY = "testing"
+MIN_JWT_SECRET_CHARS = 32
+
+
+class InsecureSettingsError(RuntimeError):
+    """Production settings that still hold a default secret or credential. The message names the
+    settings (environment variables), never their values."""
 
 
 class OAuthProvider(BaseModel):
@@ -59,7 +72,7 @@ class Settings(BaseSettings):
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
 
     # tokens (HS256 by default; RS256 when a key pair is configured)
-    jwt_secret: SecretStr = SecretStr("sandbox-only-secret-change-me-0123456789")
+    jwt_secret: SecretStr = SecretStr(SANDBOX_JWT_SECRET)
     jwt_algorithm: str = "HS256"
     jwt_private_key: SecretStr | None = None
     jwt_public_key: str | None = None
@@ -70,8 +83,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_bucket: str = "ecoeco-images"
     aws_region: str = "ap-northeast-2"
-    aws_access_key_id: str = "testing"
-    aws_secret_access_key: SecretStr = SecretStr("testing")
+    # moto's dummy keys. Empty in production means "use the instance or pod role" (boto3's own chain).
+    aws_access_key_id: str = SANDBOX_AWS_KEY
+    aws_secret_access_key: SecretStr = SecretStr(SANDBOX_AWS_KEY)
 
     # optional model endpoints (OpenAI-compatible)
     openai_base_url: str | None = None
@@ -92,6 +106,70 @@ class Settings(BaseSettings):
     oauth_providers: dict[str, OAuthProvider] = Field(default_factory=_default_oauth_providers)
     oauth_state_ttl_s: int = 600
     presigned_url_ttl_s: int = 300
+    # How many proxies in front of the service append to X-Forwarded-For (1 behind the ALB). 0: the
+    # TCP peer is the client. Per-client limits key on this address, so never trust more hops than exist.
+    trusted_proxy_hops: int = 0
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.environment.strip().lower() in SANDBOX_ENVIRONMENTS
+
+
+def _url_credentials(url: str) -> tuple[str | None, str | None]:
+    try:
+        parts = urlsplit(url)
+        return parts.username, parts.password
+    except ValueError:
+        return None, None
+
+
+def _database_password(url: str) -> str | None:
+    import psycopg.conninfo
+
+    try:
+        return psycopg.conninfo.conninfo_to_dict(url).get("password") or None  # type: ignore[return-value]
+    except psycopg.ProgrammingError:
+        return None
+
+
+def insecure_settings(settings: Settings) -> list[str]:
+    """The settings still at a default secret or credential, each as "ECOECO_NAME: why" (no values)."""
+    problems: list[str] = []
+    if settings.jwt_algorithm.upper().startswith("HS"):
+        secret = settings.jwt_secret.get_secret_value()
+        if secret == SANDBOX_JWT_SECRET:
+            problems.append("ECOECO_JWT_SECRET: the built-in sandbox secret")
+        elif len(secret) < MIN_JWT_SECRET_CHARS:
+            problems.append(f"ECOECO_JWT_SECRET: shorter than {MIN_JWT_SECRET_CHARS} characters")
+    elif not settings.jwt_public_key:
+        problems.append(f"ECOECO_JWT_PUBLIC_KEY: {settings.jwt_algorithm} needs a public key")
+    user, password = _url_credentials(settings.broker_url)
+    if not password:
+        problems.append("ECOECO_BROKER_URL: no password")
+    elif (user, password) == ("guest", "guest"):
+        problems.append("ECOECO_BROKER_URL: RabbitMQ's default guest account")
+    if not _database_password(settings.database_url):
+        problems.append("ECOECO_DATABASE_URL: no password")
+    if settings.aws_access_key_id == SANDBOX_AWS_KEY:
+        problems.append("ECOECO_AWS_ACCESS_KEY_ID: the sandbox's dummy key")
+    if settings.aws_secret_access_key.get_secret_value() == SANDBOX_AWS_KEY:
+        problems.append("ECOECO_AWS_SECRET_ACCESS_KEY: the sandbox's dummy key")
+    if bool(settings.aws_access_key_id) != bool(settings.aws_secret_access_key.get_secret_value()):
+        problems.append("ECOECO_AWS_ACCESS_KEY_ID/ECOECO_AWS_SECRET_ACCESS_KEY: set both or neither")
+    return problems
+
+
+def require_safe_settings(settings: Settings) -> None:
+    """Outside the sandbox, refuse to run with a default secret or credential (raises
+    ``InsecureSettingsError`` naming every such setting)."""
+    if settings.is_sandbox:
+        return
+    problems = insecure_settings(settings)
+    if problems:
+        raise InsecureSettingsError(
+            f"refusing to start in environment {settings.environment!r} with default or missing "
+            f"credentials: {'; '.join(problems)}"
+        )
 
 
 @lru_cache(maxsize=1)

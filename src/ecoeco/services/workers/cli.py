@@ -16,7 +16,7 @@ from kombu import Connection
 
 from ecoeco.services.common.logging import configure_logging
 from ecoeco.services.common.messaging import declare_topology
-from ecoeco.services.common.settings import get_settings
+from ecoeco.services.common.settings import InsecureSettingsError, get_settings, require_safe_settings
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.journal import open_journal
 from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings()
+    try:
+        require_safe_settings(settings)
+    except InsecureSettingsError as exc:
+        # Before the journal opens or anything connects; one line, no values.
+        print(f"ecoeco-worker {args.worker}: {exc}", file=sys.stderr)
+        return 2
     level = (args.loglevel or settings.log_level).upper()
     configure_logging(f"worker-{args.worker}", level)
 
