@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, FastAPI
 
-from ecoeco.services.common.cache import make_redis
+from ecoeco.services.common.breaker import Breaker
+from ecoeco.services.common.cache import client_name, make_redis
 from ecoeco.services.common.db import make_pool
 from ecoeco.services.common.errors import install_error_handlers
 from ecoeco.services.common.health import KNOWN_DEPENDENCIES, health_router
@@ -107,8 +108,12 @@ def create_service_app(
     app.state.settings = settings
     app.state.schema = schema
     app.state.migrations_package = migrations_package
-    app.state.db_pool = make_pool(settings.database_url)
-    app.state.redis = make_redis(settings.redis_url)
+    # One breaker per backing service: a known-down dependency answers 503 + Retry-After at once.
+    app.state.breakers = {name: Breaker(name) for name in KNOWN_DEPENDENCIES}
+    app.state.db_pool = make_pool(settings.database_url, breaker=app.state.breakers["postgres"])
+    app.state.redis = make_redis(
+        settings.redis_url, breaker=app.state.breakers["redis"], name=client_name(service)
+    )
     app.state.migration_error = None
     app.state.migrations_pending = (
         [f"{m.version:03d}_{m.name}" for m in load_migrations(migrations_package)]

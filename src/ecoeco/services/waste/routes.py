@@ -11,13 +11,21 @@ from typing import Annotated, Any, TypeVar
 
 import psycopg
 import redis.asyncio as aioredis
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from psycopg.rows import dict_row
 
+from ecoeco.services.common.breaker import Breaker
 from ecoeco.services.common.cache import get_redis
 from ecoeco.services.common.db import Conn
-from ecoeco.services.common.errors import ProblemError
+from ecoeco.services.common.errors import ProblemError, retry_after
 from ecoeco.services.common.security import Principal, require_user
 from ecoeco.services.waste import status as job_status
 from ecoeco.services.waste.categories import NAMES_KO, SPECIAL
@@ -45,25 +53,54 @@ JobId = Annotated[
 
 T = TypeVar("T")
 
+S3_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
 AUTH = {401: {"description": "Missing or invalid token"}}
 JOB = {**AUTH, 404: {"description": "No such analysis for this user"}}
 
 
-async def _s3(fn: Callable[..., T], *args: Any) -> T:
+def _unavailable(request: Request, dependency: str, what: str) -> ProblemError:
+    return ProblemError(
+        503,
+        "Service Unavailable",
+        f"{what} is unavailable; retry later.",
+        headers={"Retry-After": retry_after(request, dependency)},
+    )
+
+
+async def _s3(request: Request, fn: Callable[..., T], *args: Any, network: bool = True) -> T:
+    """Run an S3 call in a thread; ``network=False`` for local work (presigning) the breaker ignores."""
+    breaker: Breaker = request.app.state.breakers["s3"]
+    if network and not breaker.allow():
+        raise _unavailable(request, "s3", "Object storage")
     try:
-        return await asyncio.to_thread(fn, *args)
+        result = await asyncio.to_thread(fn, *args)
     except (BotoCoreError, ClientError) as exc:
         log.warning("object storage error: %s", type(exc).__name__)
-        raise ProblemError(503, "Service Unavailable", "Object storage is unavailable; retry later.") from exc
+        if network:
+            # Only "cannot reach it" opens the breaker; an error answer means the endpoint is up.
+            if isinstance(exc, S3_UNREACHABLE):
+                breaker.record_failure()
+            else:
+                breaker.record_success()
+        raise _unavailable(request, "s3", "Object storage") from exc
+    if network:
+        breaker.record_success()
+    return result
 
 
 async def _publish(request: Request, job_id: str, user_id: str, key: str) -> None:
     publisher: StoragePublisher = request.app.state.publisher
+    breaker: Breaker = request.app.state.breakers["rabbitmq"]
+    if not breaker.allow():
+        raise _unavailable(request, "rabbitmq", "The job queue")
     try:
         await asyncio.to_thread(publisher.publish, job_id, user_id, key)
     except Exception as exc:  # kombu/amqp raise many types; any of them means "not enqueued"
         log.warning("enqueue failed: %s", type(exc).__name__, extra={"job_id": job_id})
-        raise ProblemError(503, "Service Unavailable", "The job queue is unavailable; retry later.") from exc
+        breaker.record_failure()
+        raise _unavailable(request, "rabbitmq", "The job queue") from exc
+    breaker.record_success()
 
 
 async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> dict[str, Any]:
@@ -105,7 +142,7 @@ async def start_analysis(
     job_id = uuid.uuid4().hex
     key = object_key(principal.user_id, job_id, body.content_type)
     uploads: Uploads = request.app.state.uploads
-    url = await _s3(uploads.presign_put, key, body.content_type)
+    url = await _s3(request, uploads.presign_put, key, body.content_type, network=False)
     await conn.execute(
         "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source)"
         " VALUES (%s, %s, %s, %s, 'presigned')",
@@ -138,14 +175,14 @@ async def upload_complete(
         state = JobStatus(current["status"]) if current else JobStatus.QUEUED
         return Accepted(job_id=job_id, status=state, enqueued=False)
     uploads: Uploads = request.app.state.uploads
-    size = await _s3(uploads.size_of, row["object_key"])
+    size = await _s3(request, uploads.size_of, row["object_key"])
     if size is None:
         raise ProblemError(
             409, "Conflict", "Nothing was uploaded for this analysis yet; PUT the image first."
         )
     limit = request.app.state.settings.max_upload_bytes
     if size > limit:
-        await _s3(uploads.delete, row["object_key"])
+        await _s3(request, uploads.delete, row["object_key"])
         raise _too_large(size, limit)
     # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes.
     cur = await conn.execute(
@@ -198,7 +235,7 @@ async def upload_direct(
     job_id = uuid.uuid4().hex
     key = object_key(principal.user_id, job_id, content_type)
     uploads: Uploads = request.app.state.uploads
-    await _s3(uploads.put, key, data, content_type)
+    await _s3(request, uploads.put, key, data, content_type)
     await conn.execute(
         "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source, uploaded_bytes, enqueued_at)"
         " VALUES (%s, %s, %s, %s, 'direct', %s, now())",
@@ -207,7 +244,7 @@ async def upload_direct(
     try:
         await _enqueue(request, redis, job_id, principal.user_id, key)
     except ProblemError:
-        await _s3(uploads.delete, key)  # the row rolls back; do not leave an orphan object
+        await _s3(request, uploads.delete, key)  # the row rolls back; do not leave an orphan object
         await redis.delete(job_status.job_status_key(job_id))
         raise
     return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
@@ -267,5 +304,5 @@ async def get_result(
     result["job_id"] = job_id
     if isinstance(result.get("thumb_key"), str):
         uploads: Uploads = request.app.state.uploads
-        result["thumbnail_url"] = await _s3(uploads.presign_get, result["thumb_key"])
+        result["thumbnail_url"] = await _s3(request, uploads.presign_get, result["thumb_key"], network=False)
     return AnalysisResult(**result)
