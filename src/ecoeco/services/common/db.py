@@ -143,8 +143,10 @@ async def connection(
         await pool.putconn(conn)
 
 
-async def get_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    """FastAPI dependency: a connection from the app's pool, committed when the request succeeds."""
+@contextlib.asynccontextmanager
+async def request_connection(request: Request) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A connection from the app's pool for part of a request (committed when the block succeeds),
+    or a 503 problem with Retry-After. ``Conn`` holds one for the whole request instead."""
     pool: AsyncConnectionPool = request.app.state.db_pool
     breaker = pool_breaker(pool)
     if not breaker.allow():
@@ -167,6 +169,12 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection[An
             yield conn
     finally:
         await pool.putconn(conn)
+
+
+async def get_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """FastAPI dependency: a connection from the app's pool, committed when the request succeeds."""
+    async with request_connection(request) as conn:
+        yield conn
 
 
 async def check_postgres(pool: AsyncConnectionPool) -> None:

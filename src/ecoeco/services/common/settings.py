@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     oauth_providers: dict[str, OAuthProvider] = Field(default_factory=_default_oauth_providers)
     oauth_state_ttl_s: int = 600
     presigned_url_ttl_s: int = 300
+    # Login and sign-up limits (auth). Failures count per account *and* client, so nobody can lock
+    # another person out; a per-client cap stops one address guessing across many accounts.
+    login_window_s: int = 15 * 60
+    login_failures_per_account_client: int = 10
+    login_failures_per_client: int = 50
+    registration_window_s: int = 3600
+    registrations_per_client: int = 30
     # How many proxies in front of the service append to X-Forwarded-For (1 behind the ALB). 0: the
     # TCP peer is the client. Per-client limits key on this address, so never trust more hops than exist.
     trusted_proxy_hops: int = 0
