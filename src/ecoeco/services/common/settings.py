@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     oauth_providers: dict[str, OAuthProvider] = Field(default_factory=_default_oauth_providers)
     oauth_state_ttl_s: int = 600
     presigned_url_ttl_s: int = 300
+    # waste: analyses whose image was never uploaded (or never completed) are expired after this long,
+    # their objects deleted, by a bounded batch every interval on each replica.
+    abandoned_upload_after_s: float = 6 * 3600
+    upload_cleanup_interval_s: float = 600
+    upload_cleanup_batch: int = 500
     # Login and sign-up limits (auth). Failures count per account *and* client, so nobody can lock
     # another person out; a per-client cap stops one address guessing across many accounts.
     login_window_s: int = 15 * 60

@@ -106,7 +106,7 @@ async def _publish(request: Request, job_id: str, user_id: str, key: str) -> Non
 async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> dict[str, Any]:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "SELECT job_id, object_key, content_type, enqueued_at FROM waste.analyses"
+            "SELECT job_id, object_key, content_type, enqueued_at, expired_at FROM waste.analyses"
             " WHERE job_id = %s AND user_id = %s",
             (job_id, user_id),
         )
@@ -114,6 +114,15 @@ async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> di
     if row is None:
         raise ProblemError(404, "Not Found", "No such analysis.")
     return row
+
+
+def _expired() -> ProblemError:
+    return ProblemError(
+        410, "Gone", "This analysis expired before its image was uploaded; start a new analysis."
+    )
+
+
+EXPIRED_ERROR = "The image was never uploaded; the analysis expired."
 
 
 def _too_large(size: int, limit: int) -> ProblemError:
@@ -163,13 +172,20 @@ async def start_analysis(
     "/analyses/{job_id}/upload-complete",
     status_code=202,
     response_model=Accepted,
-    responses={**JOB, 409: {"description": "Nothing uploaded yet"}, 413: {"description": "Too large"}},
+    responses={
+        **JOB,
+        409: {"description": "Nothing uploaded yet"},
+        410: {"description": "Expired: the image never arrived in time; start a new analysis"},
+        413: {"description": "Too large"},
+    },
 )
 async def upload_complete(
     job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
 ) -> Accepted:
     """Enqueue the uploaded image for processing. Idempotent: a repeated call does not enqueue twice."""
     row = await _owned(conn, job_id, principal.user_id)
+    if row["expired_at"] is not None:
+        raise _expired()
     if row["enqueued_at"] is not None:
         current = await job_status.read_redis(redis, job_id)
         state = JobStatus(current["status"]) if current else JobStatus.QUEUED
@@ -184,13 +200,16 @@ async def upload_complete(
     if size > limit:
         await _s3(request, uploads.delete, row["object_key"])
         raise _too_large(size, limit)
-    # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes.
+    # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes. The cleanup holds
+    # the same lock while it expires the row, so it and this call cannot both win.
     cur = await conn.execute(
         "UPDATE waste.analyses SET enqueued_at = now(), uploaded_bytes = %s"
-        " WHERE job_id = %s AND enqueued_at IS NULL RETURNING job_id",
+        " WHERE job_id = %s AND enqueued_at IS NULL AND expired_at IS NULL RETURNING job_id",
         (size, job_id),
     )
     if await cur.fetchone() is None:
+        if (await _owned(conn, job_id, principal.user_id))["expired_at"] is not None:
+            raise _expired()
         return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=False)
     await _enqueue(request, redis, job_id, principal.user_id, row["object_key"])
     return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
@@ -253,6 +272,8 @@ async def upload_direct(
 async def _current(
     conn: psycopg.AsyncConnection, redis: aioredis.Redis, row: dict[str, Any]
 ) -> dict[str, Any]:
+    if row["expired_at"] is not None:
+        return {"status": JobStatus.FAILED, "stage": "upload", "error": EXPIRED_ERROR}
     data: dict[str, Any] | None = await job_status.read_redis(redis, row["job_id"])
     if data is None:
         data = await job_status.read_synced(conn, row["job_id"])
