@@ -294,3 +294,34 @@ def test_rabbitmq_down_is_a_prompt_503_with_retry_after_then_heals(
             assert healed.status_code == 202, healed.text
     finally:
         proxy.close()
+
+
+def test_kakao_over_quota_is_a_503_passing_its_retry_after_on(
+    api_settings: Settings, user_headers: dict[str, str]
+) -> None:
+    from fastapi.responses import JSONResponse
+
+    from ecoeco.services.location.app import create_app
+    from ecoeco.services.location.settings import LocationSettings
+
+    over_quota = FastAPI()
+
+    @over_quota.get("/health")
+    async def health() -> dict[str, bool]:
+        return {"ok": True}
+
+    @over_quota.get("/v2/local/search/address.json")
+    async def address() -> JSONResponse:
+        return JSONResponse(
+            {"errorType": "RateLimitExceeded"}, status_code=429, headers={"Retry-After": "30"}
+        )
+
+    fields = {name: getattr(api_settings, name) for name in type(api_settings).model_fields}
+    with serve(over_quota) as kakao:
+        settings = LocationSettings(**fields, kakao_rest_api_key=FAKE_KEY, kakao_base_url=kakao)
+        with serve(create_app(settings)) as base:
+            resp = httpx.get(
+                f"{base}/api/v1/locations/geocode", params={"query": "세종대로 110"}, headers=user_headers
+            )
+    assert resp.status_code == 503 and "quota" in resp.json()["detail"]
+    assert resp.headers["retry-after"] == "30"
