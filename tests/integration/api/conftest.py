@@ -19,17 +19,7 @@ from ecoeco.services.common.settings import OAuthProvider, Settings
 
 @pytest.fixture(scope="session")
 def api_settings(pg_url: str, redis_url: str, broker_url: str) -> Settings:
-    return Settings(
-        database_url=pg_url,
-        redis_url=redis_url,
-        broker_url=broker_url,
-        log_level="WARNING",
-        # Every test client is 127.0.0.1, and Redis db 1 is shared with other test sessions: the
-        # per-address caps would soon apply to all of them. The limit tests give each case its own
-        # address (X-Forwarded-For behind a trusted hop) and their own caps.
-        login_failures_per_client=1_000_000,
-        registrations_per_client=1_000_000,
-    )
+    return Settings(database_url=pg_url, redis_url=redis_url, broker_url=broker_url, log_level="WARNING")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The client address per-client limits key on (``common.clients.client_address``)."""
+"""The client address per-client limits key on (``common.clients.client_address``), and when the
+per-address caps apply."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def request(peer: str, *forwarded: str) -> Request:
 )
 def test_client_address(peer: str, forwarded: tuple[str, ...], hops: int, expected: str) -> None:
     assert client_address(request(peer, *forwarded), hops) == expected
+
+
+@pytest.mark.parametrize(
+    ("environment", "configured", "expected"),
+    [("prod", None, 30), ("staging", 5, 5), ("sandbox", None, None), ("test", 7, 7)],
+)
+def test_per_address_caps_default_on_in_production_off_in_the_sandbox(
+    environment: str, configured: int | None, expected: int | None
+) -> None:
+    from ecoeco.services.auth.throttle import DEFAULT_REGISTRATIONS_PER_CLIENT, _per_client_cap
+    from ecoeco.services.common.settings import Settings
+
+    settings = Settings(environment=environment, registrations_per_client=configured)
+    assert _per_client_cap(settings, configured, DEFAULT_REGISTRATIONS_PER_CLIENT) == expected

@@ -115,9 +115,11 @@ class Settings(BaseSettings):
     # another person out; a per-client cap stops one address guessing across many accounts.
     login_window_s: int = 15 * 60
     login_failures_per_account_client: int = 10
-    login_failures_per_client: int = 50
+    # Per-address caps. Unset: 50 failed logins and 30 sign-ups an address in production, none in the
+    # sandbox environments, where every client is 127.0.0.1 (one cap for everybody, tests included).
+    login_failures_per_client: int | None = None
     registration_window_s: int = 3600
-    registrations_per_client: int = 30
+    registrations_per_client: int | None = None
     # How many proxies in front of the service append to X-Forwarded-For (1 behind the ALB). 0: the
     # TCP peer is the client. Per-client limits key on this address, so never trust more hops than exist.
     trusted_proxy_hops: int = 0
