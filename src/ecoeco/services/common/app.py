@@ -65,7 +65,8 @@ def create_service_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     # Before anything else: a production service with the sandbox's secrets must not come up at all.
-    require_safe_settings(settings)
+    # Every API verifies tokens; the rest depends on what the service talks to.
+    require_safe_settings(settings, uses=("jwt", *needs))
     unknown = set(needs) - set(KNOWN_DEPENDENCIES)
     if unknown:
         raise ValueError(f"unknown dependencies {sorted(unknown)}; known: {KNOWN_DEPENDENCIES}")

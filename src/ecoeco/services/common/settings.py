@@ -5,6 +5,7 @@ Service packages may subclass ``Settings`` to add their own fields; keep one fie
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -146,39 +147,54 @@ def _database_password(url: str) -> str | None:
         return None
 
 
-def insecure_settings(settings: Settings) -> list[str]:
-    """The settings still at a default secret or credential, each as "ECOECO_NAME: why" (no values)."""
-    problems: list[str] = []
-    if settings.jwt_algorithm.upper().startswith("HS"):
-        secret = settings.jwt_secret.get_secret_value()
-        if secret == SANDBOX_JWT_SECRET:
-            problems.append("ECOECO_JWT_SECRET: the built-in sandbox secret")
-        elif len(secret) < MIN_JWT_SECRET_CHARS:
-            problems.append(f"ECOECO_JWT_SECRET: shorter than {MIN_JWT_SECRET_CHARS} characters")
-    elif not settings.jwt_public_key:
-        problems.append(f"ECOECO_JWT_PUBLIC_KEY: {settings.jwt_algorithm} needs a public key")
-    user, password = _url_credentials(settings.broker_url)
-    if not password:
-        problems.append("ECOECO_BROKER_URL: no password")
-    elif (user, password) == ("guest", "guest"):
-        problems.append("ECOECO_BROKER_URL: RabbitMQ's default guest account")
-    if not _database_password(settings.database_url):
+def _token_problems(settings: Settings) -> list[str]:
+    if not settings.jwt_algorithm.upper().startswith("HS"):
+        if not settings.jwt_public_key:
+            return [f"ECOECO_JWT_PUBLIC_KEY: {settings.jwt_algorithm} needs a public key"]
+        return []
+    secret = settings.jwt_secret.get_secret_value()
+    if secret == SANDBOX_JWT_SECRET:
+        return ["ECOECO_JWT_SECRET: the built-in sandbox secret"]
+    if len(secret) < MIN_JWT_SECRET_CHARS:
+        return [f"ECOECO_JWT_SECRET: shorter than {MIN_JWT_SECRET_CHARS} characters"]
+    return []
+
+
+# What a process may use that has a secret or credential: "jwt", and dependency names as in
+# ``common.health`` ("postgres", "rabbitmq", "s3"; Redis has none by design here).
+EVERYTHING = ("jwt", "postgres", "rabbitmq", "s3")
+
+
+def insecure_settings(settings: Settings, *, uses: Collection[str] = EVERYTHING) -> list[str]:
+    """The settings still at a default secret or credential, each as "ECOECO_NAME: why" (no values).
+    Only what the process ``uses`` is checked: a service never has to be given, say, a broker
+    password it has no use for."""
+    problems = _token_problems(settings) if "jwt" in uses else []
+    if "rabbitmq" in uses:
+        user, password = _url_credentials(settings.broker_url)
+        if not password:
+            problems.append("ECOECO_BROKER_URL: no password")
+        elif (user, password) == ("guest", "guest"):
+            problems.append("ECOECO_BROKER_URL: RabbitMQ's default guest account")
+    if "postgres" in uses and not _database_password(settings.database_url):
         problems.append("ECOECO_DATABASE_URL: no password")
-    if settings.aws_access_key_id == SANDBOX_AWS_KEY:
-        problems.append("ECOECO_AWS_ACCESS_KEY_ID: the sandbox's dummy key")
-    if settings.aws_secret_access_key.get_secret_value() == SANDBOX_AWS_KEY:
-        problems.append("ECOECO_AWS_SECRET_ACCESS_KEY: the sandbox's dummy key")
-    if bool(settings.aws_access_key_id) != bool(settings.aws_secret_access_key.get_secret_value()):
-        problems.append("ECOECO_AWS_ACCESS_KEY_ID/ECOECO_AWS_SECRET_ACCESS_KEY: set both or neither")
+    if "s3" in uses:
+        key_id, secret = settings.aws_access_key_id, settings.aws_secret_access_key.get_secret_value()
+        if key_id == SANDBOX_AWS_KEY:
+            problems.append("ECOECO_AWS_ACCESS_KEY_ID: the sandbox's dummy key")
+        if secret == SANDBOX_AWS_KEY:
+            problems.append("ECOECO_AWS_SECRET_ACCESS_KEY: the sandbox's dummy key")
+        if bool(key_id) != bool(secret):
+            problems.append("ECOECO_AWS_ACCESS_KEY_ID/ECOECO_AWS_SECRET_ACCESS_KEY: set both or neither")
     return problems
 
 
-def require_safe_settings(settings: Settings) -> None:
-    """Outside the sandbox, refuse to run with a default secret or credential (raises
-    ``InsecureSettingsError`` naming every such setting)."""
+def require_safe_settings(settings: Settings, *, uses: Collection[str] = EVERYTHING) -> None:
+    """Outside the sandbox, refuse to run with a default secret or credential among those the
+    process ``uses`` (raises ``InsecureSettingsError`` naming every such setting)."""
     if settings.is_sandbox:
         return
-    problems = insecure_settings(settings)
+    problems = insecure_settings(settings, uses=uses)
     if problems:
         raise InsecureSettingsError(
             f"refusing to start in environment {settings.environment!r} with default or missing "

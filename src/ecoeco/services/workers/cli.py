@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings()
     try:
-        require_safe_settings(settings)
+        # Journal sync, queues, images; workers never see a JWT, so no secret is demanded for one.
+        require_safe_settings(settings, uses=("postgres", "rabbitmq", "s3"))
     except InsecureSettingsError as exc:
         # Before the journal opens or anything connects; one line, no values.
         print(f"ecoeco-worker {args.worker}: {exc}", file=sys.stderr)
