@@ -118,6 +118,9 @@ async def acquire(
         return conn
     except psycopg.Error:
         log.info("dropping a dead pooled connection; checking the others")
+    except BaseException:
+        await pool.putconn(conn)
+        raise
     await pool.putconn(conn)  # broken: the pool discards it
     # A restart kills every idle connection at once: drop them all now, not one request at a time.
     await pool.check()
@@ -153,7 +156,7 @@ async def request_connection(request: Request) -> AsyncIterator[psycopg.AsyncCon
         raise unavailable(breaker)  # known down: answer now, not after the acquire timeout
     try:
         conn = await acquire(pool)
-    except (PoolTimeout, psycopg.OperationalError) as exc:
+    except (PoolTimeout, psycopg.Error) as exc:
         log.warning("database unavailable: %s", type(exc).__name__)
         if breaker.is_open:
             breaker.record_failure()  # this was the trial (or it tripped meanwhile): a new window
