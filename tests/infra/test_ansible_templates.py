@@ -134,6 +134,19 @@ def test_data_store_manifests_pin_the_pod_to_its_tainted_node(
     assert {p["name"] for p in docs["Service"]["spec"]["ports"]} == {name, "metrics"}
 
 
+def test_redis_never_evicts_revocations_or_login_counters(rendered_templates: dict[str, Any]) -> None:
+    docs = {d["kind"]: d for d in _docs(rendered_templates["dir"] / "redis.yaml")}
+    (redis,) = [
+        c for c in docs["StatefulSet"]["spec"]["template"]["spec"]["containers"] if c["name"] == "redis"
+    ]
+    args = redis["args"]
+    # Revoked token ids and failed-login counters carry TTLs, so a volatile-* policy would evict
+    # exactly them, and allkeys-* anything: only noeviction keeps them.
+    assert args.count("--maxmemory-policy") == 1
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
+    assert args[args.index("--maxmemory") + 1] == "1gb"  # the limit that makes the policy matter
+
+
 def test_etcd_backup_script_is_valid_bash(rendered_templates: dict[str, Any]) -> None:
     script = rendered_templates["dir"] / "etcd-backup.sh"
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0

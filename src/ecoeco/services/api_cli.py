@@ -10,7 +10,7 @@ import sys
 from fastapi import FastAPI
 
 from ecoeco.services.common.logging import configure_logging
-from ecoeco.services.common.settings import Settings, get_settings
+from ecoeco.services.common.settings import InsecureSettingsError, Settings, get_settings
 from ecoeco.shared.names import API_SERVICES
 
 # service name (metrics label, CLI argument) -> package under ecoeco.services
@@ -56,12 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    try:
+        return _run(parser, args)
+    except InsecureSettingsError as exc:
+        # One line naming the settings (never their values); exit 2 like any configuration error.
+        print(f"ecoeco-api {args.service}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.service == "migrate":
         target = args.target or "all"
         if target != "all" and target not in SERVICES:
             parser.error(f"unknown service {target!r}; choose from {', '.join(SERVICES)} or all")
         try:
             return migrate(list(SERVICES) if target == "all" else [target])
+        except InsecureSettingsError:
+            raise
         except Exception as exc:  # noqa: BLE001 -- the command's outcome: one redacted line and exit 1
             from ecoeco.shared.redact import redact
 

@@ -171,7 +171,8 @@ def test_redis_down_mid_request_is_503_not_500(pg_url: str) -> None:
     with serve(create_service_app("demo", [router], settings=settings)) as base:
         down = httpx.get(f"{base}/cached", timeout=15)
         assert_problem(down, 503)
-        assert down.headers["retry-after"] == "5"
+        # When the Redis breaker lets requests try again (its window is 2 s).
+        assert 1 <= int(down.headers["retry-after"]) <= 2
         token, _ = issue_token(settings, "u", None)
         # Fail closed: without the revocation list a token is not accepted.
         assert_problem(

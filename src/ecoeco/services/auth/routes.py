@@ -20,7 +20,8 @@ from ecoeco.services.auth.schemas import (
     User,
 )
 from ecoeco.services.common.cache import get_redis
-from ecoeco.services.common.db import Conn
+from ecoeco.services.common.clients import client_address
+from ecoeco.services.common.db import Conn, request_connection
 from ecoeco.services.common.errors import ProblemError
 from ecoeco.services.common.security import Principal, require_user, revoked_key
 
@@ -39,30 +40,53 @@ def _normalise(email: str) -> str:
     return email.strip().lower()
 
 
-@router.post(
-    "/register", status_code=201, response_model=TokenPair, responses={409: {"description": "Email taken"}}
-)
-async def register(body: Registration, request: Request, conn: Conn) -> TokenPair:
-    email = _normalise(body.email)
-    user_id = await users.create_user(conn, email, await hash_password(body.password), body.display_name)
-    if user_id is None:
-        raise ProblemError(409, "Conflict", "An account with this email already exists.")
-    return await tokens.issue_pair(conn, request.app.state.settings, user_id, email)
+def _client(request: Request) -> str:
+    return client_address(request, request.app.state.settings.trusted_proxy_hops)
 
 
 @router.post(
-    "/login", response_model=TokenPair, responses={**PROBLEMS, 429: {"description": "Too many failed logins"}}
+    "/register",
+    status_code=201,
+    response_model=TokenPair,
+    responses={
+        409: {"description": "Email taken"},
+        429: {"description": "Too many sign-ups from this address; see Retry-After"},
+    },
 )
-async def login(body: Credentials, request: Request, conn: Conn, redis: Redis) -> TokenPair:
+async def register(body: Registration, request: Request, redis: Redis) -> TokenPair:
+    await throttle.begin_registration(redis, request.app.state.settings, _client(request))
     email = _normalise(body.email)
-    await throttle.check(redis, email)
-    found = await users.find_by_email(conn, email)
+    password_hash = await hash_password(body.password)  # before taking a database connection
+    async with request_connection(request) as conn:
+        user_id = await users.create_user(conn, email, password_hash, body.display_name)
+        if user_id is None:
+            raise ProblemError(409, "Conflict", "An account with this email already exists.")
+        return await tokens.issue_pair(conn, request.app.state.settings, user_id, email)
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    responses={
+        **PROBLEMS,
+        429: {"description": "Too many failed logins (this account from this address, or this address)"},
+    },
+)
+async def login(body: Credentials, request: Request, redis: Redis) -> TokenPair:
+    email = _normalise(body.email)
+    client = _client(request)
+    # The attempt is counted before the password is looked at: parallel guesses cannot overtake it.
+    # No database connection is held until then, nor while the password hash is checked: a burst of
+    # guesses must not take every pooled connection from everyone else.
+    await throttle.begin_login(redis, request.app.state.settings, email, client)
+    async with request_connection(request) as conn:
+        found = await users.find_by_email(conn, email)
     if not await verify_password(found[1] if found else None, body.password) or found is None:
-        await throttle.record_failure(redis, email)
         raise tokens.unauthorized("wrong email or password")
-    await throttle.reset(redis, email)
-    await users.touch_login(conn, found[0])
-    return await tokens.issue_pair(conn, request.app.state.settings, found[0], email)
+    await throttle.login_succeeded(redis, email, client)
+    async with request_connection(request) as conn:
+        await users.touch_login(conn, found[0])
+        return await tokens.issue_pair(conn, request.app.state.settings, found[0], email)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=PROBLEMS)

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, FastAPI
 
-from ecoeco.services.common.cache import make_redis
+from ecoeco.services.common.breaker import Breaker
+from ecoeco.services.common.cache import client_name, make_redis
 from ecoeco.services.common.db import make_pool
 from ecoeco.services.common.errors import install_error_handlers
 from ecoeco.services.common.health import KNOWN_DEPENDENCIES, health_router
@@ -18,7 +19,7 @@ from ecoeco.services.common.logging import configure_logging
 from ecoeco.services.common.metrics import install_metrics
 from ecoeco.services.common.migrations import apply_migrations, load_migrations
 from ecoeco.services.common.openapi import install_problem_openapi
-from ecoeco.services.common.settings import Settings, get_settings
+from ecoeco.services.common.settings import Settings, get_settings, require_safe_settings
 from ecoeco.shared.redact import redact
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
@@ -63,6 +64,9 @@ def create_service_app(
     description: str | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    # Before anything else: a production service with the sandbox's secrets must not come up at all.
+    # Every API verifies tokens; the rest depends on what the service talks to.
+    require_safe_settings(settings, uses=("jwt", *needs))
     unknown = set(needs) - set(KNOWN_DEPENDENCIES)
     if unknown:
         raise ValueError(f"unknown dependencies {sorted(unknown)}; known: {KNOWN_DEPENDENCIES}")
@@ -105,8 +109,12 @@ def create_service_app(
     app.state.settings = settings
     app.state.schema = schema
     app.state.migrations_package = migrations_package
-    app.state.db_pool = make_pool(settings.database_url)
-    app.state.redis = make_redis(settings.redis_url)
+    # One breaker per backing service: a known-down dependency answers 503 + Retry-After at once.
+    app.state.breakers = {name: Breaker(name) for name in KNOWN_DEPENDENCIES}
+    app.state.db_pool = make_pool(settings.database_url, breaker=app.state.breakers["postgres"])
+    app.state.redis = make_redis(
+        settings.redis_url, breaker=app.state.breakers["redis"], name=client_name(service)
+    )
     app.state.migration_error = None
     app.state.migrations_pending = (
         [f"{m.version:03d}_{m.name}" for m in load_migrations(migrations_package)]

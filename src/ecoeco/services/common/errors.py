@@ -103,7 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
             503,
             "Service Unavailable",
             "A backing service is unavailable; retry later.",
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": retry_after(request, _dependency_of(exc))},
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -119,6 +119,20 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+def retry_after(request: Request, dependency: str) -> str:
+    """``Retry-After`` for a 503 caused by ``dependency``: when its breaker lets requests through
+    again, at least 1 s."""
+    breaker = getattr(request.app.state, "breakers", {}).get(dependency)
+    seconds = breaker.retry_after_s() if breaker is not None else None
+    return str(seconds or 1)
+
+
+def _dependency_of(exc: Exception) -> str:
+    import redis.exceptions
+
+    return "redis" if isinstance(exc, redis.exceptions.RedisError) else "postgres"
+
+
 def _dependency_errors() -> tuple[type[Exception], ...]:
     import psycopg
     import psycopg_pool
@@ -127,6 +141,8 @@ def _dependency_errors() -> tuple[type[Exception], ...]:
     return (
         redis.exceptions.ConnectionError,
         redis.exceptions.TimeoutError,
+        # Production Redis runs with noeviction: when full, writes fail instead of keys vanishing.
+        redis.exceptions.OutOfMemoryError,
         psycopg.OperationalError,
         psycopg_pool.PoolTimeout,
     )

@@ -18,7 +18,7 @@ import redis.exceptions
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ecoeco.services.common.errors import ProblemError
+from ecoeco.services.common.errors import ProblemError, retry_after
 from ecoeco.services.common.settings import Settings
 
 ISSUER = "ecoeco-auth"
@@ -128,7 +128,10 @@ async def principal_from_token(request: Request, token: str) -> Principal:
         # Fail closed: without the denylist a revoked token could pass.
         log.warning("revocation list unavailable: %s", type(exc).__name__)
         raise ProblemError(
-            503, "Service Unavailable", "Token revocation list unavailable; retry later."
+            503,
+            "Service Unavailable",
+            "Token revocation list unavailable; retry later.",
+            headers={"Retry-After": retry_after(request, "redis")},
         ) from exc
     if revoked:
         raise _unauthorized("token revoked")

@@ -11,12 +11,15 @@ from ecoeco.services.common.settings import Settings
 
 
 def s3_client(settings: Settings) -> Any:
+    # Empty keys: boto3's default chain (the instance or pod role), the production set-up.
+    key_id = settings.aws_access_key_id or None
+    secret = settings.aws_secret_access_key.get_secret_value() or None
     return boto3.client(
         "s3",
         endpoint_url=settings.s3_endpoint_url,
         region_name=settings.aws_region,
-        aws_access_key_id=settings.aws_access_key_id,
-        aws_secret_access_key=settings.aws_secret_access_key.get_secret_value(),
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
         config=Config(
             signature_version="s3v4",
             connect_timeout=2,

@@ -45,7 +45,14 @@ async def _get(settings: LocationSettings, path: str, params: dict[str, Any]) ->
             502, "Bad Gateway", f"The Kakao Local API rejected the key (HTTP {resp.status_code})."
         )
     if resp.status_code == 429:
-        raise ProblemError(503, "Service Unavailable", "Kakao Local API quota exceeded; retry later.")
+        # Pass Kakao's own hint on; a minute when it gives none.
+        wait = resp.headers.get("retry-after", "")
+        raise ProblemError(
+            503,
+            "Service Unavailable",
+            "Kakao Local API quota exceeded; retry later.",
+            headers={"Retry-After": wait if wait.isdigit() else "60"},
+        )
     if resp.status_code != 200:
         raise ProblemError(502, "Bad Gateway", f"The Kakao Local API answered HTTP {resp.status_code}.")
     try:

@@ -65,6 +65,9 @@ class LoadSummary:
     requests_by_kind: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     errors_by_status: Counter[str] = field(default_factory=Counter)
+    # 429s by endpoint: the services' own limits (the chat's per-user message budget) doing their
+    # job under this load, not failures.
+    rate_limited: Counter[str] = field(default_factory=Counter)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     jobs: list[str] = field(default_factory=list)
     job_states: Counter[str] = field(default_factory=Counter)
@@ -87,6 +90,11 @@ class LoadSummary:
             )
         lines.append("requests by endpoint:")
         lines += [f"  {n:>5}  {name}" for name, n in sorted(self.requests.items())]
+        if self.rate_limited:
+            lines.append(
+                f"rate-limited (429 by the services' own limits, not errors): {sum(self.rate_limited.values())}"
+            )
+            lines += [f"  {n:>5}  {name}" for name, n in sorted(self.rate_limited.items())]
         if self.errors:
             lines.append(
                 "errors by status: "
@@ -137,6 +145,9 @@ class Traffic:
             return None
         finally:
             self.summary.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        if response.status_code == 429:
+            self.summary.rate_limited[name] += 1
+            return None
         if response.status_code >= 400:
             self.summary.errors[f"{name} {response.status_code}"] += 1
             self.summary.errors_by_status[str(response.status_code)] += 1
@@ -341,7 +352,8 @@ async def drive(
             if say and loop.time() >= next_report:
                 next_report += 5.0
                 say(
-                    f"  {loop.time() - start:5.1f} s: {sum(summary.operations.values())} ops, {sum(summary.errors.values())} errors"
+                    f"  {loop.time() - start:5.1f} s: {sum(summary.operations.values())} ops,"
+                    f" {sum(summary.errors.values())} errors, {sum(summary.rate_limited.values())} rate-limited"
                 )
         if in_flight:
             _, late = await asyncio.wait(in_flight, timeout=DRAIN_TIMEOUT_S)

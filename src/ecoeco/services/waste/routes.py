@@ -10,14 +10,22 @@ from typing import Annotated, Any, TypeVar
 
 import psycopg
 import redis.asyncio as aioredis
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from psycopg.rows import dict_row
 
 from ecoeco.services.common import job_status
+from ecoeco.services.common.breaker import Breaker
 from ecoeco.services.common.cache import get_redis
 from ecoeco.services.common.db import Conn
-from ecoeco.services.common.errors import ProblemError
+from ecoeco.services.common.errors import ProblemError, retry_after
 from ecoeco.services.common.job_status import JobView
 from ecoeco.services.common.security import Principal, require_user
 from ecoeco.services.waste.categories import NAMES_KO, SPECIAL
@@ -31,7 +39,7 @@ from ecoeco.services.waste.schemas import (
     UploadTicket,
 )
 from ecoeco.services.waste.uploads import Uploads, object_key, sniff_image
-from ecoeco.shared.jobs import STEP_PENDING_UPLOAD, STEP_QUEUED, WASTE_CATEGORIES, JobStatus
+from ecoeco.shared.jobs import STEP_PENDING_UPLOAD, STEP_QUEUED, WASTE_CATEGORIES, JobStatus, step_ended
 
 log = logging.getLogger("ecoeco.waste")
 
@@ -45,31 +53,60 @@ JobId = Annotated[
 
 T = TypeVar("T")
 
+S3_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
 AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "Missing or invalid token"}}
 JOB: dict[int | str, dict[str, Any]] = {**AUTH, 404: {"description": "No such analysis for this user"}}
 
 
-async def _s3(fn: Callable[..., T], *args: Any) -> T:
+def _unavailable(request: Request, dependency: str, what: str) -> ProblemError:
+    return ProblemError(
+        503,
+        "Service Unavailable",
+        f"{what} is unavailable; retry later.",
+        headers={"Retry-After": retry_after(request, dependency)},
+    )
+
+
+async def _s3(request: Request, fn: Callable[..., T], *args: Any, network: bool = True) -> T:
+    """Run an S3 call in a thread; ``network=False`` for local work (presigning) the breaker ignores."""
+    breaker: Breaker = request.app.state.breakers["s3"]
+    if network and not breaker.allow():
+        raise _unavailable(request, "s3", "Object storage")
     try:
-        return await asyncio.to_thread(fn, *args)
+        result = await asyncio.to_thread(fn, *args)
     except (BotoCoreError, ClientError) as exc:
         log.warning("object storage error: %s", type(exc).__name__)
-        raise ProblemError(503, "Service Unavailable", "Object storage is unavailable; retry later.") from exc
+        if network:
+            # Only "cannot reach it" opens the breaker; an error answer means the endpoint is up.
+            if isinstance(exc, S3_UNREACHABLE):
+                breaker.record_failure()
+            else:
+                breaker.record_success()
+        raise _unavailable(request, "s3", "Object storage") from exc
+    if network:
+        breaker.record_success()
+    return result
 
 
 async def _publish(request: Request, job_id: str, user_id: str, key: str) -> None:
     publisher: StoragePublisher = request.app.state.publisher
+    breaker: Breaker = request.app.state.breakers["rabbitmq"]
+    if not breaker.allow():
+        raise _unavailable(request, "rabbitmq", "The job queue")
     try:
         await asyncio.to_thread(publisher.publish, job_id, user_id, key)
     except Exception as exc:  # kombu/amqp raise many types; any of them means "not enqueued"
         log.warning("enqueue failed: %s", type(exc).__name__, extra={"job_id": job_id})
-        raise ProblemError(503, "Service Unavailable", "The job queue is unavailable; retry later.") from exc
+        breaker.record_failure()
+        raise _unavailable(request, "rabbitmq", "The job queue") from exc
+    breaker.record_success()
 
 
 async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> dict[str, Any]:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "SELECT job_id, object_key, content_type, enqueued_at FROM waste.analyses"
+            "SELECT job_id, object_key, content_type, enqueued_at, expired_at FROM waste.analyses"
             " WHERE job_id = %s AND user_id = %s",
             (job_id, user_id),
         )
@@ -77,6 +114,15 @@ async def _owned(conn: psycopg.AsyncConnection, job_id: str, user_id: str) -> di
     if row is None:
         raise ProblemError(404, "Not Found", "No such analysis.")
     return row
+
+
+def _expired() -> ProblemError:
+    return ProblemError(
+        410, "Gone", "This analysis expired before its image was uploaded; start a new analysis."
+    )
+
+
+EXPIRED_ERROR = "The image was never uploaded; the analysis expired."
 
 
 def _too_large(size: int, limit: int) -> ProblemError:
@@ -105,7 +151,7 @@ async def start_analysis(
     job_id = uuid.uuid4().hex
     key = object_key(principal.user_id, job_id, body.content_type)
     uploads: Uploads = request.app.state.uploads
-    url = await _s3(uploads.presign_put, key, body.content_type)
+    url = await _s3(request, uploads.presign_put, key, body.content_type, network=False)
     await conn.execute(
         "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source)"
         " VALUES (%s, %s, %s, %s, 'presigned')",
@@ -126,33 +172,43 @@ async def start_analysis(
     "/analyses/{job_id}/upload-complete",
     status_code=202,
     response_model=Accepted,
-    responses={**JOB, 409: {"description": "Nothing uploaded yet"}, 413: {"description": "Too large"}},
+    responses={
+        **JOB,
+        409: {"description": "Nothing uploaded yet"},
+        410: {"description": "Expired: the image never arrived in time; start a new analysis"},
+        413: {"description": "Too large"},
+    },
 )
 async def upload_complete(
     job_id: JobId, principal: CurrentUser, request: Request, conn: Conn, redis: Redis
 ) -> Accepted:
     """Enqueue the uploaded image for processing. Idempotent: a repeated call does not enqueue twice."""
     row = await _owned(conn, job_id, principal.user_id)
+    if row["expired_at"] is not None:
+        raise _expired()
     if row["enqueued_at"] is not None:
         current = await job_status.read_async(redis, job_id)
         return Accepted(job_id=job_id, status=current.status if current else JobStatus.QUEUED, enqueued=False)
     uploads: Uploads = request.app.state.uploads
-    size = await _s3(uploads.size_of, row["object_key"])
+    size = await _s3(request, uploads.size_of, row["object_key"])
     if size is None:
         raise ProblemError(
             409, "Conflict", "Nothing was uploaded for this analysis yet; PUT the image first."
         )
     limit = request.app.state.settings.max_upload_bytes
     if size > limit:
-        await _s3(uploads.delete, row["object_key"])
+        await _s3(request, uploads.delete, row["object_key"])
         raise _too_large(size, limit)
-    # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes.
+    # Row lock + enqueued_at IS NULL: of two concurrent calls only one publishes. The cleanup holds
+    # the same lock while it expires the row, so it and this call cannot both win.
     cur = await conn.execute(
         "UPDATE waste.analyses SET enqueued_at = now(), uploaded_bytes = %s"
-        " WHERE job_id = %s AND enqueued_at IS NULL RETURNING job_id",
+        " WHERE job_id = %s AND enqueued_at IS NULL AND expired_at IS NULL RETURNING job_id",
         (size, job_id),
     )
     if await cur.fetchone() is None:
+        if (await _owned(conn, job_id, principal.user_id))["expired_at"] is not None:
+            raise _expired()
         return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=False)
     await _enqueue(request, redis, job_id, principal.user_id, row["object_key"])
     return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
@@ -198,7 +254,7 @@ async def upload_direct(
     job_id = uuid.uuid4().hex
     key = object_key(principal.user_id, job_id, content_type)
     uploads: Uploads = request.app.state.uploads
-    await _s3(uploads.put, key, data, content_type)
+    await _s3(request, uploads.put, key, data, content_type)
     await conn.execute(
         "INSERT INTO waste.analyses (job_id, user_id, object_key, content_type, source, uploaded_bytes, enqueued_at)"
         " VALUES (%s, %s, %s, %s, 'direct', %s, now())",
@@ -207,13 +263,15 @@ async def upload_direct(
     try:
         await _enqueue(request, redis, job_id, principal.user_id, key)
     except ProblemError:
-        await _s3(uploads.delete, key)  # the row rolls back; do not leave an orphan object
+        await _s3(request, uploads.delete, key)  # the row rolls back; do not leave an orphan object
         await job_status.forget_async(redis, job_id)
         raise
     return Accepted(job_id=job_id, status=JobStatus.QUEUED, enqueued=True)
 
 
 async def _current(conn: psycopg.AsyncConnection, redis: aioredis.Redis, row: dict[str, Any]) -> JobView:
+    if row["expired_at"] is not None:
+        return JobView.of(step_ended(JobStatus.FAILED, "upload"), error=EXPIRED_ERROR)
     view = await job_status.read_async(redis, row["job_id"])
     if view is None:
         view = await job_status.read_synced(conn, row["job_id"])
@@ -261,5 +319,5 @@ async def get_result(
     result["job_id"] = job_id
     if isinstance(result.get("thumb_key"), str):
         uploads: Uploads = request.app.state.uploads
-        result["thumbnail_url"] = await _s3(uploads.presign_get, result["thumb_key"])
+        result["thumbnail_url"] = await _s3(request, uploads.presign_get, result["thumb_key"], network=False)
     return AnalysisResult(**result)

@@ -55,6 +55,17 @@ class Uploads:
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.settings.s3_bucket, Key=key)
 
+    def delete_many(self, keys: list[str]) -> set[str]:
+        """Delete up to 1000 objects in one request (missing ones count as deleted); returns the keys
+        S3 could not delete."""
+        if not keys:
+            return set()
+        answer = self.s3.delete_objects(
+            Bucket=self.settings.s3_bucket,
+            Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True},
+        )
+        return {e["Key"] for e in answer.get("Errors", [])}
+
 
 def sniff_image(data: bytes) -> str | None:
     """The image's real content type (JPEG, PNG or WebP), whatever the client claimed; None otherwise."""

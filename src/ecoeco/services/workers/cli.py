@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import socket
 import sys
 
 import redis
+import redis.exceptions
 from kombu import Connection
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from ecoeco.services.common.logging import configure_logging
 from ecoeco.services.common.messaging import declare_topology
-from ecoeco.services.common.settings import get_settings
+from ecoeco.services.common.settings import InsecureSettingsError, get_settings, require_safe_settings
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.journal import open_journal
 from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
@@ -43,6 +48,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings()
+    try:
+        # Journal sync, queues, images; workers never see a JWT, so no secret is demanded for one.
+        require_safe_settings(settings, uses=("postgres", "rabbitmq", "s3"))
+    except InsecureSettingsError as exc:
+        # Before the journal opens or anything connects; one line, no values.
+        print(f"ecoeco-worker {args.worker}: {exc}", file=sys.stderr)
+        return 2
     level = (args.loglevel or settings.log_level).upper()
     configure_logging(f"worker-{args.worker}", level)
 
@@ -59,8 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The last successful sync survives restarts through the rows it marked.
     syncer.state.last_sync_success_ts = journal.last_synced_at()
+    # As the APIs' client (common.cache): a connection Redis dropped is retried once on a fresh one.
     client = redis.Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=15,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
+        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+        client_name=f"ecoeco-worker-{args.worker}@{socket.gethostname()}/{os.getpid()}",
     )
     rt = WorkerRuntime(worker=args.worker, settings=settings, journal=journal, syncer=syncer, redis=client)
     runtime.install(rt)
