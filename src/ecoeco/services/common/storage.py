@@ -1,4 +1,9 @@
-"""S3 client for the configured endpoint (the sandbox's moto server, or AWS)."""
+"""S3 client for the configured endpoint (the sandbox's moto server, or AWS).
+
+Static keys are passed only when they were configured (``ECOECO_AWS_ACCESS_KEY_ID`` /
+``..._SECRET_ACCESS_KEY``) or when a custom endpoint (moto) is used; on AWS without them boto3's
+default chain applies, i.e. the node's instance profile, as Terraform grants it.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,23 @@ from botocore.config import Config
 from ecoeco.services.common.settings import Settings
 
 
+def static_credentials(settings: Settings) -> dict[str, str]:
+    """The keys to pass to boto3, or none so that it uses its default chain (instance profile)."""
+    configured = {"aws_access_key_id", "aws_secret_access_key"} & settings.model_fields_set
+    if not configured and not settings.s3_endpoint_url:
+        return {}
+    return {
+        "aws_access_key_id": settings.aws_access_key_id,
+        "aws_secret_access_key": settings.aws_secret_access_key.get_secret_value(),
+    }
+
+
 def s3_client(settings: Settings) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=settings.s3_endpoint_url,
         region_name=settings.aws_region,
-        aws_access_key_id=settings.aws_access_key_id,
-        aws_secret_access_key=settings.aws_secret_access_key.get_secret_value(),
+        **static_credentials(settings),
         config=Config(
             signature_version="s3v4",
             connect_timeout=2,
