@@ -45,6 +45,16 @@ resource "aws_vpc" "this" {
   }
 }
 
+# The VPC's default security group: no rule at all (nothing uses it; every instance gets the
+# explicit groups of modules/security-groups).
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = {
+    Name = "${var.name}-default-deny"
+  }
+}
+
 resource "aws_internet_gateway" "this" {
   vpc_id = aws_vpc.this.id
 
