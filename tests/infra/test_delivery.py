@@ -830,3 +830,39 @@ def test_the_image_tag_is_the_charts_app_version() -> None:
         assert uses and all("default .Chart.AppVersion" in u for u in uses), uses
     workflow = (REPO_ROOT / ".github/workflows/image.yml").read_text()
     assert "appVersion" in workflow and "ghcr.io" in workflow and "trivy" in workflow
+
+
+# --- The console on the bastion ------------------------------------------------------------------
+
+
+def test_the_bastion_profile_is_a_valid_read_only_prod_profile(tmp_path: Path) -> None:
+    from ecoeco.console.config import load_config
+
+    template = ANSIBLE_DIR / "playbooks/templates/console.toml.j2"
+    out = evaluate(
+        {"toml": "{{ lookup('ansible.builtin.template', '" + str(template) + "') }}"},
+        tmp_path,
+        {
+            **VAULT,
+            "console_kubeconfig": "/home/ubuntu/.kube/config",
+            "console_prometheus_url": "http://10.96.0.20:9090",
+            "console_rabbitmq_url": "http://10.96.0.30:15672",
+            "console_rabbitmq_user": "default_user_x",
+            "console_rabbitmq_password": "pw",
+        },
+    )
+    (tmp_path / "console.toml").write_text(out["toml"])
+    config = load_config(tmp_path / "console.toml")
+    prod = config.profiles["prod"]
+    assert config.default_profile == "prod"
+    assert (prod.environment, prod.read_only, prod.cluster) == ("prod", True, "kubernetes")
+    assert prod.prometheus_url == "http://10.96.0.20:9090" and prod.s3_bucket == VAULT["images_bucket"]
+    play = yaml.safe_load((ANSIBLE_DIR / "playbooks/11-console.yml").read_text())
+    commands = [
+        t["ansible.builtin.command"]["cmd"]
+        for p in play
+        for t in p["tasks"]
+        if "ansible.builtin.command" in t
+    ]
+    assert any("uv build --wheel" in c for c in commands)
+    assert any("uv tool install" in c and "--constraints" in c and "--python 3.11" in c for c in commands)
