@@ -858,11 +858,7 @@ def test_the_bastion_profile_is_a_valid_read_only_prod_profile(tmp_path: Path) -
     assert (prod.environment, prod.read_only, prod.cluster) == ("prod", True, "kubernetes")
     assert prod.prometheus_url == "http://10.96.0.20:9090" and prod.s3_bucket == VAULT["images_bucket"]
     play = yaml.safe_load((ANSIBLE_DIR / "playbooks/11-console.yml").read_text())
-    commands = [
-        t["ansible.builtin.command"]["cmd"]
-        for p in play
-        for t in p["tasks"]
-        if "ansible.builtin.command" in t
-    ]
+    tasks = [t for p in play for t in p["tasks"] + p.get("handlers", [])]
+    commands = [t["ansible.builtin.command"]["cmd"] for t in tasks if "ansible.builtin.command" in t]
     assert any("uv build --wheel" in c for c in commands)
     assert any("uv tool install" in c and "--constraints" in c and "--python 3.11" in c for c in commands)
