@@ -43,6 +43,11 @@ module "inventory" {{
   nodes              = module.topology.nodes
   instances          = local.instances
   template_file      = "{template}"
+  cluster_facts = {{
+    images_bucket       = "ecoeco-prod-images-123456789012"
+    acm_certificate_arn = "arn:aws:acm:ap-northeast-2:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    alb_security_group  = "ecoeco-prod-alb"
+  }}
 }}
 
 output "nodes" {{

@@ -38,6 +38,9 @@ _MODULE_OUT = re.compile(r"^module\.(\w+)\.(\w+)$")
 _LENGTH = re.compile(r"^length\((.+)\)$")
 _TERNARY = re.compile(r"^(!?[\w.]+) \? (.+?) : (.+)$")
 # {for o in aws_acm_certificate.X.domain_validation_options : o.domain_name => o}
+# Records that exist only once an in-cluster controller made the load balancer they point at
+# (route53.tf): on an empty state there is none.
+_CONTROLLER_LB = re.compile(r"^length\(data\.aws_lbs\.\w+\.arns\) > 0 \? (.+?) : (.+)$")
 _VALIDATION = re.compile(r"^\{for \w+ in aws_acm_certificate\.(\w+)\.domain_validation_options : .+\}$")
 
 
@@ -52,6 +55,10 @@ def evaluate(value: Any, scope: Scope) -> Any:
     # The topology module is the one source of nodes; its output is topology.yaml's list.
     if (m := _MODULE_OUT.match(text)) and (m[1], m[2]) == ("topology", "nodes"):
         return scope.topology_nodes
+    if m := _CONTROLLER_LB.match(text):
+        return evaluate(Expr(m[2]), scope)
+    if text in ("{}", "[]"):
+        return {} if text == "{}" else []
     if m := _LENGTH.match(text):
         return len(evaluate(Expr(m[1]), scope))
     if m := _TERNARY.match(text):

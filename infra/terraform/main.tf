@@ -9,6 +9,14 @@ locals {
 
   api_domain    = "${var.api_subdomain}.${var.domain_name}"
   images_domain = "${var.images_subdomain}.${var.domain_name}"
+
+  # Every host an Ingress of the cluster serves (the API chart's, ArgoCD's and Grafana's, see
+  # infra/ansible group_vars): each gets an alias record to the shared ALB (route53.tf).
+  ingress_hosts = {
+    api     = local.api_domain
+    argocd  = "argocd.${var.domain_name}"
+    grafana = "grafana.${var.domain_name}"
+  }
   topology_file = var.topology_file != "" ? var.topology_file : "${path.module}/../topology.yaml"
 }
 
@@ -22,10 +30,11 @@ module "topology" {
 module "vpc" {
   source = "./modules/vpc"
 
-  name     = local.name_prefix
-  cluster  = module.topology.cluster
-  cidr     = var.vpc_cidr
-  az_count = var.az_count
+  name           = local.name_prefix
+  cluster        = module.topology.cluster
+  cidr           = var.vpc_cidr
+  az_count       = var.az_count
+  instance_types = module.topology.instance_types
 }
 
 module "security_groups" {
@@ -67,4 +76,9 @@ module "inventory" {
   nodes              = module.topology.nodes
   instances          = module.ec2.instances
   template_file      = "${path.module}/templates/hosts.tpl"
+  cluster_facts = {
+    images_bucket       = aws_s3_bucket.images.bucket
+    acm_certificate_arn = aws_acm_certificate_validation.api.certificate_arn
+    alb_security_group  = module.security_groups.alb_name
+  }
 }

@@ -67,6 +67,12 @@ variable "az_count" {
 }
 
 
+variable "alb_group_name" {
+  description = "Ingress group of the shared ALB (alb_group_name in infra/ansible): how its DNS records find it"
+  type        = string
+  default     = "ecoeco"
+}
+
 variable "image_retention_days" {
   description = "Uploaded images are deleted after this many days"
   type        = number

@@ -32,8 +32,13 @@ SEED_ORDER = [
     "rabbitmq",
     "redis",
     "postgresql",
+    # Issue 11: the applications' Secrets before anything syncs; ArgoCD's root application last;
+    # the console on the master.
+    "app-secrets",
     "ingress",
     "etcd-backup",
+    "apps",
+    "console",
 ]
 
 
@@ -189,13 +194,11 @@ def test_argocd_is_served_over_http_behind_the_alb() -> None:
     tasks = yaml.safe_load((ANSIBLE_DIR / "roles/argocd/tasks/main.yml").read_text())
     insecure = next(t for t in tasks if "argocd-cmd-params-cm" in str(t))
     assert insecure["kubernetes.core.k8s"]["definition"]["data"]["server.insecure"] == "true"
-    ingress = next(
-        t for t in tasks if "Ingress" in str(t.get("kubernetes.core.k8s", {}).get("definition", {}))
-    )
-    definition = ingress["kubernetes.core.k8s"]["definition"]
-    assert definition["metadata"]["annotations"]["alb.ingress.kubernetes.io/backend-protocol"] == "HTTP"
-    backend = definition["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend["port"]["number"] == 80
+    group_vars = yaml.safe_load((ANSIBLE_DIR / "inventory/group_vars/all.yml").read_text())
+    assert group_vars["alb_ingress_annotations"]["alb.ingress.kubernetes.io/backend-protocol"] == "HTTP"
+    (play,) = yaml.safe_load((ANSIBLE_DIR / "playbooks/08-4-ingress-resources.yml").read_text())
+    argocd = next(ui for ui in play["vars"]["ingress_uis"] if ui["name"] == "argocd-server")
+    assert argocd["port"] == 80
 
 
 def test_nodes_join_with_their_provider_id() -> None:
@@ -216,12 +219,11 @@ def test_application_namespaces_get_the_charts_pull_secret() -> None:
     charts_secret = yaml.safe_load((INFRA_DIR.parent / "charts/ecoeco-api/values.yaml").read_text())
     group_vars = yaml.safe_load((ANSIBLE_DIR / "inventory/group_vars/all.yml").read_text())
     assert charts_secret["imagePullSecrets"] == [{"name": group_vars["registry_pull_secret_name"]}]
-    tasks = yaml.safe_load((ANSIBLE_DIR / "roles/argocd/tasks/main.yml").read_text())
+    tasks = yaml.safe_load((ANSIBLE_DIR / "roles/app_secrets/tasks/main.yml").read_text())
     secret_task = next(t for t in tasks if "pull secret" in t["name"])
-    kinds = [d["kind"] for d in secret_task["kubernetes.core.k8s"]["definition"]]
-    assert kinds == ["Namespace", "Secret"]
+    assert secret_task["kubernetes.core.k8s"]["definition"]["type"] == "kubernetes.io/dockerconfigjson"
     assert secret_task["no_log"] is True
-    defaults = (ANSIBLE_DIR / "roles/argocd/defaults/main.yml").read_text()
+    defaults = (ANSIBLE_DIR / "roles/app_secrets/defaults/main.yml").read_text()
     assert "topology_file" in defaults and "'api-'" in defaults
 
 
@@ -235,13 +237,18 @@ def test_ansible_evaluates_labels_taints_and_namespaces_from_the_topology(tmp_pa
             "hosts": "localhost",
             "connection": "local",
             "gather_facts": False,
-            "vars_files": [str(ANSIBLE_DIR / "roles/argocd/defaults/main.yml")],
+            "vars_files": [str(ANSIBLE_DIR / "roles/app_secrets/defaults/main.yml")],
             "vars": {
                 "topology_file": str(TOPOLOGY_FILE),
                 "label_nodes_topology": label_play["vars"]["label_nodes_topology"],
             },
             "tasks": [
-                {"name": "Namespaces", "ansible.builtin.debug": {"var": "argocd_app_namespaces"}},
+                {
+                    "name": "Namespaces",
+                    "ansible.builtin.debug": {
+                        "msg": "{{ app_secrets_api_namespaces + [app_secrets_worker_namespace] }}"
+                    },
+                },
                 {
                     "name": "Taints",
                     "ansible.builtin.debug": {

@@ -9,6 +9,10 @@ all:
     environment_name: ${jsonencode(environment)}
     aws_region: ${jsonencode(region)}
     domain_name: ${jsonencode(domain_name)}
+    # From this apply, so no stage needs them passed by hand (-e).
+    images_bucket: ${jsonencode(cluster_facts.images_bucket)}
+    acm_certificate_arn: ${jsonencode(cluster_facts.acm_certificate_arn)}
+    alb_security_group: ${jsonencode(cluster_facts.alb_security_group)}
   children:
     masters:
       hosts:

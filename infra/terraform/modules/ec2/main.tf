@@ -23,6 +23,9 @@ resource "aws_instance" "node" {
   vpc_security_group_ids = var.security_group_ids_by_role[each.value.role]
   key_name               = var.key_name
   iam_instance_profile   = var.iam_instance_profile
+  # No NAT gateway: nodes reach the internet and the operators' SSH through their own public
+  # IP (SSH and 6443 open to ssh_allowed_cidr only). Accepted in infra/checkov.yaml.
+  associate_public_ip_address = true
 
   # Pods route through the node; the AWS cloud provider and CNI need it off.
   source_dest_check = false

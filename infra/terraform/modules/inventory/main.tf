@@ -36,6 +36,7 @@ locals {
     environment        = var.environment
     region             = var.region
     domain_name        = var.domain_name
+    cluster_facts      = var.cluster_facts
     groups             = local.groups
   })
 }

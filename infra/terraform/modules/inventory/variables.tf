@@ -47,3 +47,12 @@ variable "template_file" {
   description = "Inventory template (templates/hosts.tpl)"
   type        = string
 }
+
+variable "cluster_facts" {
+  description = "What Ansible needs from this apply besides the hosts (image bucket, ACM certificate ARN, ALB security group name)"
+  type = object({
+    images_bucket       = string
+    acm_certificate_arn = string
+    alb_security_group  = string
+  })
+}

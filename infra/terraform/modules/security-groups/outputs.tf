@@ -12,3 +12,8 @@ output "alb_id" {
   description = "Group for internet-facing ALBs (pass to the ALB controller)"
   value       = aws_security_group.alb.id
 }
+
+output "alb_name" {
+  description = "Name tag of the ALB group: the Ingresses attach it by name (alb.ingress.kubernetes.io/security-groups)"
+  value       = aws_security_group.alb.tags["Name"]
+}

@@ -17,3 +17,8 @@ output "required_vcpus" {
   description = "On-demand standard vCPUs the nodes need (checked against the account quota)"
   value       = local.required_vcpus
 }
+
+output "instance_types" {
+  description = "Instance types the nodes use"
+  value       = toset([for n in values(local.nodes) : n.instance_type])
+}

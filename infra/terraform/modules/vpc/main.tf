@@ -1,5 +1,38 @@
+# Regular AZs only (no Local/Wavelength zones), then only those offering every instance type
+# the topology uses (modules/availability-zones chooses; tests/infra runs it offline).
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+data "aws_ec2_instance_type_offerings" "zones" {
+  location_type = "availability-zone"
+
+  filter {
+    name   = "instance-type"
+    values = sort(var.instance_types)
+  }
+
+  filter {
+    name   = "location"
+    values = data.aws_availability_zones.available.names
+  }
+}
+
+module "zones" {
+  source = "../availability-zones"
+
+  zones          = data.aws_availability_zones.available.names
+  instance_types = var.instance_types
+  az_count       = var.az_count
+  offerings = {
+    locations      = data.aws_ec2_instance_type_offerings.zones.locations
+    instance_types = data.aws_ec2_instance_type_offerings.zones.instance_types
+  }
 }
 
 resource "aws_vpc" "this" {
@@ -9,6 +42,16 @@ resource "aws_vpc" "this" {
 
   tags = {
     Name = "${var.name}-vpc"
+  }
+}
+
+# The VPC's default security group: no rule at all (nothing uses it; every instance gets the
+# explicit groups of modules/security-groups).
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = {
+    Name = "${var.name}-default-deny"
   }
 }
 
@@ -24,10 +67,12 @@ resource "aws_internet_gateway" "this" {
 resource "aws_subnet" "public" {
   count = var.az_count
 
-  vpc_id                  = aws_vpc.this.id
-  cidr_block              = cidrsubnet(var.cidr, 8, count.index + 1)
-  availability_zone       = data.aws_availability_zones.available.names[count.index]
-  map_public_ip_on_launch = true
+  vpc_id            = aws_vpc.this.id
+  cidr_block        = cidrsubnet(var.cidr, 8, count.index + 1)
+  availability_zone = module.zones.names[count.index]
+  # Nodes get their public IPs explicitly (modules/ec2: associate_public_ip_address), not by
+  # subnet default; see infra/checkov.yaml.
+  map_public_ip_on_launch = false
 
   tags = {
     Name                                   = "${var.name}-public-${count.index + 1}"

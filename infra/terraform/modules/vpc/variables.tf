@@ -23,3 +23,8 @@ variable "az_count" {
     error_message = "az_count must be between 2 (ALB minimum) and 6."
   }
 }
+
+variable "instance_types" {
+  description = "Instance types the nodes use: every chosen AZ must offer all of them"
+  type        = set(string)
+}

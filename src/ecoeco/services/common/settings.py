@@ -129,6 +129,18 @@ class Settings(BaseSettings):
     def is_sandbox(self) -> bool:
         return self.environment.strip().lower() in SANDBOX_ENVIRONMENTS
 
+    def s3_static_keys(self) -> tuple[str, str] | None:
+        """The keys boto3 is given, or None for its default chain (the instance or pod role).
+
+        Keys are used when set explicitly and not empty, or with a custom endpoint (moto); the
+        built-in sandbox keys are never sent to real AWS just because nobody set any.
+        """
+        key_id, secret = self.aws_access_key_id, self.aws_secret_access_key.get_secret_value()
+        configured = {"aws_access_key_id", "aws_secret_access_key"} & self.model_fields_set
+        if not (configured or self.s3_endpoint_url) or not (key_id or secret):
+            return None
+        return key_id, secret
+
 
 def _url_credentials(url: str) -> tuple[str | None, str | None]:
     try:
@@ -178,8 +190,8 @@ def insecure_settings(settings: Settings, *, uses: Collection[str] = EVERYTHING)
             problems.append("ECOECO_BROKER_URL: RabbitMQ's default guest account")
     if "postgres" in uses and not _database_password(settings.database_url):
         problems.append("ECOECO_DATABASE_URL: no password")
-    if "s3" in uses:
-        key_id, secret = settings.aws_access_key_id, settings.aws_secret_access_key.get_secret_value()
+    if "s3" in uses and (keys := settings.s3_static_keys()) is not None:
+        key_id, secret = keys
         if key_id == SANDBOX_AWS_KEY:
             problems.append("ECOECO_AWS_ACCESS_KEY_ID: the sandbox's dummy key")
         if secret == SANDBOX_AWS_KEY:

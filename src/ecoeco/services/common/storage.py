@@ -1,4 +1,9 @@
-"""S3 client for the configured endpoint (the sandbox's moto server, or AWS)."""
+"""S3 client for the configured endpoint (the sandbox's moto server, or AWS).
+
+Static keys are passed only when they were configured (``ECOECO_AWS_ACCESS_KEY_ID`` /
+``..._SECRET_ACCESS_KEY``) or when a custom endpoint (moto) is used; on AWS without them boto3's
+default chain applies, i.e. the node's instance profile, as Terraform grants it.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,20 @@ from botocore.config import Config
 from ecoeco.services.common.settings import Settings
 
 
+def static_credentials(settings: Settings) -> dict[str, str]:
+    """The keys to pass to boto3, or none so that it uses its default chain (instance profile)."""
+    keys = settings.s3_static_keys()
+    if keys is None:
+        return {}
+    return {"aws_access_key_id": keys[0], "aws_secret_access_key": keys[1]}
+
+
 def s3_client(settings: Settings) -> Any:
-    # Empty keys: boto3's default chain (the instance or pod role), the production set-up.
-    key_id = settings.aws_access_key_id or None
-    secret = settings.aws_secret_access_key.get_secret_value() or None
     return boto3.client(
         "s3",
         endpoint_url=settings.s3_endpoint_url,
         region_name=settings.aws_region,
-        aws_access_key_id=key_id,
-        aws_secret_access_key=secret,
+        **static_credentials(settings),
         config=Config(
             signature_version="s3v4",
             connect_timeout=2,
