@@ -42,8 +42,13 @@ def distribution(moto_url: str) -> str:
         "Enabled": True,
         "Origins": {
             "Quantity": 1,
-            "Items": [{"Id": "s3", "DomainName": "ecoeco-images.s3.amazonaws.com",
-                       "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+            "Items": [
+                {
+                    "Id": "s3",
+                    "DomainName": "ecoeco-images.s3.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
         },  # fmt: skip
         "DefaultCacheBehavior": {
             "TargetOriginId": "s3",

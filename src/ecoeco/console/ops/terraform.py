@@ -143,7 +143,9 @@ class UiStream:
     def __init__(self, emit: Emit | None, total: int | None = None) -> None:
         self.emit = emit
         self.total = total
-        self.done = 0
+        self.done = 0  # resources finished, either way (the progress)
+        self.completed = 0
+        self.errored: list[str] = []
         self.errors: list[str] = []
         self.changes: dict[str, int] = {}
         self.first_line_at: float | None = None
@@ -187,10 +189,12 @@ class UiStream:
             self._out(ItemStatus(address, "running", detail=action, group="apply"))
         elif kind == "apply_complete" and address:
             self.done += 1
+            self.completed += 1
             self._out(ItemStatus(address, "changed", detail=action, group="apply"))
             self._out(Progress(self.done, self.total, address))
         elif kind == "apply_errored" and address:
             self.done += 1
+            self.errored.append(address)
             self.errors.append(message)
             self._out(ItemStatus(address, "failed", detail=message, group="apply"))
             self._out(Progress(self.done, self.total, address))
@@ -453,14 +457,15 @@ class TerraformApply:
             # Applied, failed or stopped, a saved plan is used up (terraform refuses it as stale) and
             # holds sensitive values in clear.
             plan_file.unlink(missing_ok=True)
-        data = {"changes": stream.changes, "applied": stream.done}
+        data = {"changes": stream.changes, "completed": stream.completed, "errored": stream.errored}
         if proc.cancelled:
+            stopped = f", {', '.join(stream.errored)} stopped mid-change" if stream.errored else ""
             return Result(
                 ok=False,
                 exit_code=130,
                 message=(
-                    f"interrupted after {stream.done} of {stream.total or '?'} resources; terraform "
-                    f"stopped cleanly and saved its state (exit {proc.returncode}); plan again to see "
+                    f"interrupted: {stream.completed} of {stream.total or '?'} resources done{stopped}; "
+                    f"terraform stopped and saved its state (exit {proc.returncode}); plan again to see "
                     "what is left"
                 ),
                 data=data,
