@@ -134,9 +134,9 @@ def test_cancelled_half_way_loses_and_duplicates_nothing(
     ids = dead_letter_by_reject(broker, 20) + dead_letter_by_worker(broker, 20, "ai")
 
     def cancel_after_ten(handle: Any, event: Any) -> None:
-        if isinstance(event, ItemStatus) and event.state == "ok":
-            if sum(1 for e in recorder.of(ItemStatus) if e.state == "ok") == 10:
-                handle.cancel("operator pressed cancel")
+        done = sum(1 for e in recorder.of(ItemStatus) if e.state == "ok")
+        if isinstance(event, ItemStatus) and event.state == "ok" and done == 10:
+            handle.cancel("operator pressed cancel")
 
     recorder.hooks.append(cancel_after_ten)
     outcome = runner.run(runner.plan(DlqRequeue(), {}), timeout=WAIT)
