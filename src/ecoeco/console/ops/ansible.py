@@ -9,6 +9,7 @@ dir, ``STATE/work/ansible/ENV/runs/<time>/``: the log of a run is kept.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -146,16 +147,22 @@ class _Stages:
         run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         cmdline = ["--check", "--diff"] if d["check"] else []
         tracker = _Tracker(emit)
+        playbook_bin = find_binary("ansible-playbook")
         kwargs: dict[str, Any] = {
             "private_data_dir": str(run_dir),
             "project_dir": str(directory),
-            "playbook": SITE,
-            "binary": find_binary("ansible-playbook"),
+            "playbook": str(directory / SITE),  # absolute: a relative one is looked up in the run dir
             "event_handler": tracker.event,
             "cancel_callback": lambda: cancel.cancelled,
             "quiet": True,
             "suppress_env_files": True,  # nothing of the environment written to the run dir
-            "envvars": {"ANSIBLE_CONFIG": str(directory / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"},
+            "envvars": {
+                "ANSIBLE_CONFIG": str(directory / "ansible.cfg"),
+                "ANSIBLE_FORCE_COLOR": "0",
+                # The ansible-playbook we found first on PATH (ansible-runner's `binary` would drop
+                # the playbook from the command line).
+                "PATH": os.pathsep.join([str(Path(playbook_bin).parent), os.environ.get("PATH", "")]),
+            },
             "settings": {"suppress_ansible_output": True},
         }
         if d["tags"]:
@@ -167,7 +174,13 @@ class _Stages:
         if cmdline:
             kwargs["cmdline"] = " ".join(cmdline)
         emit(OutputLine(f"ansible-playbook {SITE} ({', '.join(d['stages'])}); log in {run_dir}", "info"))
-        runner = ansible_runner.run(**kwargs)
+        try:
+            runner = ansible_runner.run(**kwargs)
+        finally:
+            # ansible-runner's "command" artefact holds the whole environment (AWS keys, vault tokens):
+            # the run's log keeps its output and events, not that.
+            for leaked in run_dir.glob("artifacts/*/command"):
+                leaked.unlink(missing_ok=True)
         stats = runner.stats or {}
         data = {
             "status": runner.status,
