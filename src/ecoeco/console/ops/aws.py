@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-import botocore.config
-import botocore.exceptions
-
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 
 __all__ = ["aws_error", "client", "is_simulated"]
 
 LOCAL_CREDENTIALS = ("testing", "testing")
-TIMEOUTS = botocore.config.Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3})
+# boto3 is imported on first use: the TUI imports this module for is_simulated() at start-up, and
+# importing boto3 costs a noticeable fraction of a second.
 
 
 def is_simulated(profile: Profile) -> bool:
@@ -30,9 +27,13 @@ def is_simulated(profile: Profile) -> bool:
 
 def client(profile: Profile, service: str) -> tuple[Any, tuple[str, ...]]:
     """(client, secrets to mask). CloudFront is a global service: its region is us-east-1."""
+    import boto3
+    import botocore.config
+
     session = boto3.session.Session(region_name=profile.aws_region)
     creds = session.get_credentials()
-    kwargs: dict[str, Any] = {"config": TIMEOUTS}
+    timeouts = botocore.config.Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3})
+    kwargs: dict[str, Any] = {"config": timeouts}
     if profile.aws_endpoint_url:
         kwargs["endpoint_url"] = profile.aws_endpoint_url
         if creds is None:
@@ -53,6 +54,8 @@ def client(profile: Profile, service: str) -> tuple[Any, tuple[str, ...]]:
 
 def aws_error(exc: Exception) -> str:
     """One line an operator reads: the AWS error code and message, or the connection problem."""
+    import botocore.exceptions
+
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()
