@@ -10,6 +10,7 @@ dir, ``STATE/work/ansible/ENV/runs/<time>/``: the log of a run is kept.
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +40,8 @@ KIND = "ansible"
 SITE = "site.yml"
 STAGES_FILE = "stages.yaml"
 ALL = "all"
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # ansible colours its stdout even when told not to
 
 # ansible-runner event -> item state.
 EVENT_STATES: dict[str, ItemState] = {
@@ -159,6 +162,7 @@ class _Stages:
             "envvars": {
                 "ANSIBLE_CONFIG": str(directory / "ansible.cfg"),
                 "ANSIBLE_FORCE_COLOR": "0",
+                "ANSIBLE_NOCOLOR": "1",
                 # The ansible-playbook we found first on PATH (ansible-runner's `binary` would drop
                 # the playbook from the command line).
                 "PATH": os.pathsep.join([str(Path(playbook_bin).parent), os.environ.get("PATH", "")]),
@@ -244,7 +248,7 @@ class _Tracker:
                 detail = f"{task}: {msg}" if msg else task
                 self.failures.append(f"{host}: {detail}")
             self.emit(ItemStatus(host, state, detail=detail, group=self.play))
-        for line in str(ev.get("stdout") or "").splitlines():
+        for line in ANSI.sub("", str(ev.get("stdout") or "")).splitlines():
             if line.strip():
                 self.emit(OutputLine(line))
         return True  # keep the event in the run's artefacts (the kept log)
