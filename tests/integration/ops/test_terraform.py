@@ -4,10 +4,15 @@ plan, output, destroy behind a second phrase, a failing plan and a cancelled app
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.integration.ops.conftest import Recorder, audit_records
@@ -190,10 +195,71 @@ def test_a_cancelled_apply_stops_cleanly_and_keeps_the_state(
     recorder.hooks.append(cancel_once_provisioning)
     outcome = runner.run(plan, confirm="staging", timeout=WAIT)
     assert outcome.result == "cancelled" and outcome.exit_code == 130, outcome.message
-    assert "interrupted: 1 of 2 resources done, terraform_data.slow stopped mid-change" in outcome.message
+    # The slow resource is reported "stopped mid-change" when terraform got to say so before exiting.
+    assert "interrupted: 1 of 2 resources done" in outcome.message
     texts = [e.text for e in recorder.of(OutputLine)]
     assert any("Interrupt received" in t for t in texts)  # terraform got SIGINT, not a kill
     assert "terraform_data.fast" in state_list(directory)  # what was done is in the state
     assert runner.holder(TerraformApply()) is None  # the lock is free again
     end = audit_records(state)[-1]
     assert (end["record"], end["result"], end["cancel_requested"]) == ("end", "cancelled", True)
+
+
+# --- the CLI ------------------------------------------------------------------------------------------
+
+CONSOLE = Path(sys.executable).with_name("ecoeco-console")
+
+
+def console(args: list[str], state: Path, directory: Path, **kw: Any) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOECO_CONSOLE_")}
+    env |= {
+        "ECOECO_CONSOLE_STATE_DIR": str(state),
+        "ECOECO_CONSOLE_CONFIG": str(state / "absent.toml"),
+        "ECOECO_CONSOLE_TERRAFORM_DIR": str(directory),
+        "ECOECO_CONSOLE_TERRAFORM_BIN": TERRAFORM,
+    }
+    return subprocess.Popen(
+        [str(CONSOLE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw
+    )
+
+
+def test_cli_apply_and_destroy_need_their_confirmations(tmp_path: Path, state: Path) -> None:
+    directory = module("nodes", tmp_path)
+    assert console(["op", "terraform.init"], state, directory).wait(WAIT) == 0
+    refused = console(["op", "terraform.apply"], state, directory)
+    out, err = refused.communicate(timeout=WAIT)
+    assert refused.returncode == 3 and "--confirm sandbox" in err
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in out  # the plan is shown before the refusal
+    wrong = console(["op", "terraform.apply", "--confirm", "prod"], state, directory)
+    assert wrong.wait(WAIT) == 3
+    applied = console(["op", "terraform.apply", "--confirm", "sandbox", "--json"], state, directory)
+    out, _ = applied.communicate(timeout=WAIT)
+    assert applied.returncode == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["event"] for e in events][:1] == ["plan"] and events[-1]["result"] == "succeeded"
+    assert any(e["event"] == "item" and e["state"] == "changed" for e in events)
+    no_phrase = console(["op", "terraform.destroy", "--confirm", "sandbox"], state, directory)
+    assert no_phrase.wait(WAIT) == 3
+    destroyed = console(
+        ["op", "terraform.destroy", "--confirm", "sandbox", "--confirm-phrase", "destroy sandbox"],
+        state,
+        directory,
+    )
+    assert destroyed.wait(WAIT) == 0
+    assert state_list(directory) == []
+
+
+def test_cli_ctrl_c_cancels_the_apply_and_waits_for_terraform(tmp_path: Path, state: Path) -> None:
+    directory = module("slow", tmp_path)
+    assert console(["op", "terraform.init"], state, directory).wait(WAIT) == 0
+    proc = console(["op", "terraform.apply", "--confirm", "sandbox"], state, directory)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait until terraform is in the middle of the slow resource
+        if "provisioning started" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 130
+    assert "== cancelled" in rest and "interrupted: 1 of 2 resources done" in rest
+    end = audit_records(state)[-1]
+    assert (end["operation"], end["result"]) == ("terraform.apply", "cancelled")
