@@ -141,13 +141,15 @@ class _Stages:
         )
 
     def run(self, plan: Plan[StagesParams], emit: Emit, cancel: CancelToken) -> Result:
-        import ansible_runner
-
         assert plan.context is not None
         d = plan.details
         directory = Path(d["dir"])
         run_dir = plan.context.work_dir / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Said before importing ansible-runner (a slow first import), so the operator sees it start.
+        emit(OutputLine(f"ansible-playbook {SITE} ({', '.join(d['stages'])}); log in {run_dir}", "info"))
+        import ansible_runner
+
         cmdline = ["--check", "--diff"] if d["check"] else []
         tracker = _Tracker(emit)
         playbook_bin = find_binary("ansible-playbook")
@@ -177,7 +179,6 @@ class _Stages:
             kwargs["limit"] = plan.params.limit
         if cmdline:
             kwargs["cmdline"] = " ".join(cmdline)
-        emit(OutputLine(f"ansible-playbook {SITE} ({', '.join(d['stages'])}); log in {run_dir}", "info"))
         try:
             runner = ansible_runner.run(**kwargs)
         finally:

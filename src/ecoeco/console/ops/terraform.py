@@ -200,8 +200,6 @@ class UiStream:
             self._out(Progress(self.done, self.total, address))
         elif kind == "change_summary":
             self.changes = {k: int(v) for k, v in (msg.get("changes") or {}).items() if isinstance(v, int)}
-        if kind == "version":
-            return
         if message:
             self._out(OutputLine(message, "stderr" if level == "error" else "stdout"))
 
