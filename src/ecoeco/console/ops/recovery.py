@@ -134,8 +134,9 @@ class WorkerParams(BaseModel):
 
 
 def _plan_workers(
-    op_name: str, params: WorkerParams, ctx: OperationContext, line: Any, *, changes: bool = True
+    params: WorkerParams, ctx: OperationContext, line: Any
 ) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """One summary line per chosen worker (from a wal_stats broadcast: read-only), and its figures."""
     with _control(ctx.profile) as control:
         chosen = _select(_stats(control), params.worker)
     summary = tuple(line(node, body) for node, body in sorted(chosen.items()))
@@ -201,7 +202,7 @@ class WalSync:
 
     def plan(self, params: WorkerParams, ctx: OperationContext) -> Plan[WorkerParams]:
         summary, details = _plan_workers(
-            self.name, params, ctx,
+            params, ctx,
             lambda n, b: f"sync {n}: {b.get('unsynced_rows', 0)} unsynced row(s) to PostgreSQL",
         )  # fmt: skip
         return Plan(params=params, summary=summary, details=details)
@@ -266,7 +267,7 @@ class WalReplay:
         what = "unfinished and dead" if params.include_dead else "unfinished"
         only = f" (only {len(params.task_ids)} given task id(s))" if params.task_ids else ""
         summary, details = _plan_workers(
-            self.name, params, ctx,
+            params, ctx,
             lambda n, b: f"replay {n}: {_unfinished(b, params.include_dead)} {what} row(s){only}",
         )  # fmt: skip
         count = sum(_unfinished(b, params.include_dead) for b in details["before"].values())
@@ -324,7 +325,7 @@ class WalCheckpoint:
 
     def plan(self, params: WorkerParams, ctx: OperationContext) -> Plan[WorkerParams]:
         summary, details = _plan_workers(
-            self.name, params, ctx, lambda n, b: f"checkpoint {n}: journal file {b.get('file_bytes')} bytes"
+            params, ctx, lambda n, b: f"checkpoint {n}: journal file {b.get('file_bytes')} bytes"
         )
         return Plan(params=params, summary=summary, details=details)
 
