@@ -97,3 +97,43 @@ def test_an_unknown_stage_is_refused_before_anything_runs(runner: OperationRunne
     with pytest.raises(OperatorError, match="unknown stage"):
         runner.plan(AnsibleCheck(), {"stages": ["nope"]})
     assert audit_records(state) == []
+
+
+# --- the inventory, rendered from terraform output first ---------------------------------------------
+
+TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
+
+
+@pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+def test_inventory_is_rendered_from_terraform_and_its_drift_shown(
+    tmp_path: Path,
+    project: Path,
+    make_runner: Callable[..., OperationRunner],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ecoeco.console.ops.terraform import TerraformApply, TerraformInit
+
+    rc = tmp_path / "terraformrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    module = tmp_path / "tf"
+    shutil.copytree(Path(__file__).parent / "tf" / "inventory", module)
+    settings = {"ansible_dir": str(project), "terraform_dir": str(module), "terraform_bin": TERRAFORM}
+    runner = make_runner(**settings)
+    assert runner.run(runner.plan(TerraformInit(), {}), timeout=WAIT).ok
+    assert runner.run(runner.plan(TerraformApply(), {}), confirm="staging", timeout=WAIT).ok
+
+    first = runner.plan(AnsibleCheck(), {"stages": ["hello"]})
+    assert "inventory rendered from terraform output ansible_inventory: 1 host(s)" in first.summary
+    assert "  first run with a rendered inventory: no earlier one to compare" in first.summary
+    outcome = runner.run(first, timeout=WAIT)
+    assert outcome.result == "succeeded", outcome.message
+
+    # The cluster is rebuilt: one node has a new address, one is new. The next plan says so first.
+    (module / "next.tfvars").write_text('hosts = { localhost = "127.0.0.9", node2 = "127.0.0.2" }\n')
+    rebuilt = make_runner(**settings, terraform_var_files=["next.tfvars"])
+    assert rebuilt.run(rebuilt.plan(TerraformApply(), {}), confirm="staging", timeout=WAIT).ok
+    second = rebuilt.plan(AnsibleCheck(), {"stages": ["hello"]})
+    assert "  DRIFT since the last run (2):" in second.summary
+    assert "    + node2 (127.0.0.2)" in second.summary
+    assert "    ~ localhost 127.0.0.1 -> 127.0.0.9" in second.summary

@@ -9,6 +9,7 @@ dir, ``STATE/work/ansible/ENV/runs/<time>/``: the log of a run is kept.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -109,6 +110,83 @@ def _select(stages: list[Stage], wanted: list[str]) -> list[Stage]:
     return [s for s in stages if s.id in chosen]  # site.yml's order, whatever order they were typed in
 
 
+INVENTORY_OUTPUT = "ansible_inventory"  # the root module's output (infra/terraform/outputs.tf)
+LAST_USED = "last-used.yml"
+
+
+def _hosts(text: str) -> dict[str, str]:
+    """{host: ansible_host or ""} of a YAML inventory, every group walked."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise OperatorError(f"the inventory is not YAML: {exc}") from exc
+    found: dict[str, str] = {}
+
+    def walk(group: Any) -> None:
+        if not isinstance(group, dict):
+            return
+        for host, hostvars in (group.get("hosts") or {}).items():
+            found[str(host)] = (
+                str((hostvars or {}).get("ansible_host", "")) if isinstance(hostvars, dict) else ""
+            )
+        for child in (group.get("children") or {}).values():
+            walk(child)
+
+    for group in data.values() if isinstance(data, dict) else ():
+        walk(group)
+    return found
+
+
+def inventory_drift(before: dict[str, str], now: dict[str, str]) -> list[str]:
+    """What changed between the inventory last used and this one: the stale-inventory incident
+    (Ansible sent to a destroyed node's old address) is a line here before anything runs."""
+    lines = [f"+ {h} ({now[h] or '-'})" for h in sorted(now.keys() - before.keys())]
+    lines += [f"- {h} ({before[h] or '-'})" for h in sorted(before.keys() - now.keys())]
+    lines += [
+        f"~ {h} {before[h] or '-'} -> {now[h] or '-'}"
+        for h in sorted(now.keys() & before.keys())
+        if before[h] != now[h]
+    ]
+    return lines
+
+
+def render_inventory(ctx: OperationContext) -> tuple[Path, str, list[str]] | None:
+    """The inventory from ``terraform output`` (written under the work dir, the one place a plan may
+    write), its sha256, and the summary lines with the drift from the last one used. None when the
+    profile has no terraform_dir (then the configured inventory is used, and the summary says so)."""
+    from ecoeco.console.ops import terraform
+
+    if not ctx.profile.terraform_dir:
+        return None
+    # terraform's own work dir (its TF_DATA_DIR) is the sibling kind's: STATE/work/terraform/ENV.
+    tf = terraform.setup(ctx.profile, ctx.work_dir.parents[1] / terraform.KIND / ctx.profile.environment)
+    outputs = terraform.read_outputs(tf, ctx.cancel)
+    value = (outputs.get(INVENTORY_OUTPUT) or {}).get("value")
+    if not isinstance(value, str) or not value.strip():
+        known = ", ".join(sorted(outputs)) or "none (apply first?)"
+        raise OperatorError(
+            f"terraform has no {INVENTORY_OUTPUT} output to render the inventory from ({known})"
+        )
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    folder = ctx.work_dir / "inventory"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{digest[:16]}.yml"
+    path.write_text(value, encoding="utf-8")
+    now = _hosts(value)
+    lines = [f"inventory rendered from terraform output {INVENTORY_OUTPUT}: {len(now)} host(s)"]
+    last = folder / LAST_USED
+    if not last.exists():
+        lines.append("  first run with a rendered inventory: no earlier one to compare")
+    else:
+        drift = inventory_drift(_hosts(last.read_text(encoding="utf-8")), now)
+        lines += (
+            [f"  DRIFT since the last run ({len(drift)}):", *(f"    {d}" for d in drift)]
+            if drift
+            else ["  no drift since the last run"]
+        )
+    return path, digest, lines
+
+
 class _Stages:
     kind = KIND
     params_model = StagesParams
@@ -118,7 +196,8 @@ class _Stages:
         directory = ansible_dir(ctx.profile)
         everything = load_stages(directory)
         chosen = _select(everything, params.stages)
-        inventory = _inventory(ctx.profile, directory, params.inventory)
+        rendered = None if params.inventory else render_inventory(ctx)
+        inventory = str(rendered[0]) if rendered else _inventory(ctx.profile, directory, params.inventory)
         mode = "in check mode (changes nothing)" if self.check_mode else "FOR REAL"
         whole = len(chosen) == len(everything)
         summary = [
@@ -126,6 +205,7 @@ class _Stages:
             f"inventory {inventory or 'from ansible.cfg'}"
             + (f", limit {params.limit}" if params.limit else ""),
             *(f"  {s.tag}: {s.title}" for s in chosen),
+            *(rendered[2] if rendered else ["inventory not rendered from terraform (no terraform_dir)"]),
         ]
         return Plan(
             params=params,
@@ -136,6 +216,7 @@ class _Stages:
                 "tags": [] if whole else [s.tag for s in chosen],
                 "stages": [s.id for s in chosen],
                 "check": self.check_mode,
+                "inventory_sha256": rendered[1] if rendered else None,
             },
             changes=not self.check_mode,
         )
@@ -144,6 +225,13 @@ class _Stages:
         assert plan.context is not None
         d = plan.details
         directory = Path(d["dir"])
+        if d.get("inventory_sha256"):
+            # Exactly the inventory that was shown; from now on it is the one "last used".
+            rendered = Path(d["inventory"])
+            text = rendered.read_text(encoding="utf-8") if rendered.is_file() else ""
+            if hashlib.sha256(text.encode()).hexdigest() != d["inventory_sha256"]:
+                return Result(ok=False, message=f"the rendered inventory {rendered.name} changed; plan again")
+            (rendered.parent / LAST_USED).write_text(text, encoding="utf-8")
         run_dir = plan.context.work_dir / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Said before importing ansible-runner (a slow first import), so the operator sees it start.
