@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from ecoeco.console.config import Profile
+from ecoeco.console.ops import OperationRunner, Refused
 from ecoeco.console.ops.base import check_operation
 from ecoeco.console.ops.cdn import InvalidateParams
 from ecoeco.console.ops.recovery import ReplayParams
@@ -56,3 +61,26 @@ def test_describe_shows_choices_and_defaults() -> None:
     info = describe(get("recovery.wal_sync"))
     worker = next(p for p in info.params if p.name == "worker")
     assert worker.type == "storage|ai|all" and worker.default == "all" and not worker.required
+
+
+# Minimal valid parameters, so the refusal (not the validation) is what is tested.
+MINIMAL = {"cdn.invalidate": {"paths": ["/index.html"]}}
+
+
+@pytest.mark.parametrize("name", [n for n, op in operations().items() if op.mutates])
+def test_every_changing_operation_is_refused_in_read_only_and_recorded(name: str, tmp_path: Path) -> None:
+    profile = Profile(name="prod", environment="prod", read_only=True)
+    runner = OperationRunner(profile, state_dir=tmp_path)
+    op = get(name)
+    assert runner.unavailable(op) is not None  # the TUI hides it
+    with pytest.raises(Refused) as refused:
+        runner.plan(op, MINIMAL.get(name, {}))  # refused before the operation plans (no tool is asked)
+    assert refused.value.reason == "read-only"
+    (record,) = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert (record["record"], record["reason"], record["operation"]) == ("refused", "read-only", name)
+
+
+@pytest.mark.parametrize("name", [n for n, op in operations().items() if not op.mutates])
+def test_checks_stay_available_in_read_only(name: str, tmp_path: Path) -> None:
+    runner = OperationRunner(Profile(name="prod", environment="prod", read_only=True), state_dir=tmp_path)
+    assert runner.unavailable(get(name)) is None
