@@ -52,3 +52,10 @@ def live(profile: Profile) -> Iterator[tuple[Collector, ScriptedSource, Scripted
     collector = Collector(profile, [queues, services], min_interval_s=0.05, max_backoff_s=0.1)
     yield collector, queues, services
     collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fixed_operations_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Actions and Audit areas read the operations' state dir: a fixed, empty one here, so that
+    snapshots never show the developer's own audit log (a test that needs one sets its own)."""
+    monkeypatch.setenv("ECOECO_CONSOLE_STATE_DIR", "/nonexistent/ecoeco-console-state")

@@ -25,7 +25,9 @@ from textual.message import Message
 from textual.theme import Theme
 
 from ecoeco.console import keys
+from ecoeco.console.screens.actions import ActionsScreen, OperationScreen
 from ecoeco.console.screens.attention import AttentionScreen
+from ecoeco.console.screens.audit import AuditScreen
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.screens.commands import ConsoleCommands
 from ecoeco.console.screens.help import HelpScreen
@@ -40,6 +42,7 @@ from ecoeco.console.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from ecoeco.console.config import Profile
+    from ecoeco.console.ops import Event, OperationRunner, RunHandle
 
 COALESCE_S = 0.05  # updates from several sources arriving together become one render
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
@@ -111,6 +114,15 @@ class SourceUpdated(Message):
         self.source = source
 
 
+class OpEvent(Message):
+    """An event of a running operation, posted from the run's thread (never waits for the screen)."""
+
+    def __init__(self, handle: RunHandle, event: Event) -> None:
+        super().__init__()
+        self.handle = handle
+        self.event = event
+
+
 class EcoApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "Eco² Ops"
@@ -121,6 +133,8 @@ class EcoApp(App[int]):
         "wal": WalScreen,
         "metrics": MetricsScreen,
         "services": ServicesScreen,
+        "actions": ActionsScreen,
+        "audit": AuditScreen,
     }
     BINDINGS = keys.APP_BINDINGS
     COMMANDS = App.COMMANDS | {ConsoleCommands}
@@ -136,8 +150,11 @@ class EcoApp(App[int]):
         snapshot: Snapshot | None = None,
         handle_signals: bool = False,
         keymap: dict[str, str] | None = None,
+        op_runner: OperationRunner | None = None,
     ) -> None:
         super().__init__()
+        self._op_runner = op_runner
+        self._run_views: dict[str, OperationScreen] = {}
         self.profile = profile
         # With no profile (screenshots, tests) the fixed snapshot says where it was taken.
         described = profile if profile is not None else snapshot
@@ -229,6 +246,7 @@ class EcoApp(App[int]):
         watchdog.daemon = True
         watchdog.start()
         self.stop_collector()
+        self.close_runner(timeout=HANGUP_GRACE_S / 2)
         self.exit(0)
 
     def stop_collector(self) -> None:
@@ -305,7 +323,50 @@ class EcoApp(App[int]):
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.stop_collector()
+        self.close_runner()
         self.exit(0)
+
+    # --- operations (the write side) -----------------------------------------------------------
+
+    @property
+    def op_runner(self) -> OperationRunner:
+        """The one runner of this console, made on first use (the Actions area, the Audit area)."""
+        if self._op_runner is None:
+            from ecoeco.console.config import Profile
+            from ecoeco.console.ops import OperationRunner
+
+            profile = self.profile
+            if not isinstance(profile, Profile):  # a fixed snapshot (tests, screenshots): its environment
+                profile = Profile.model_validate(
+                    {"name": self.profile_name, "environment": self.environment, "read_only": self.read_only}
+                )
+            elif self.read_only and not profile.read_only:
+                profile = profile.model_copy(update={"read_only": True})
+            self._op_runner = OperationRunner(profile, on_event=self._post_op_event)
+        return self._op_runner
+
+    def _post_op_event(self, handle: RunHandle, event: Event) -> None:
+        with contextlib.suppress(Exception):  # the app may be gone while a run ends
+            self.post_message(OpEvent(handle, event))
+
+    def watch_run(self, handle: RunHandle, view: OperationScreen) -> None:
+        self._run_views[handle.run_id] = view
+
+    def on_op_event(self, message: OpEvent) -> None:
+        from ecoeco.console.ops import Finished
+
+        view = self._run_views.get(message.handle.run_id)
+        if view is not None and view.is_mounted:
+            view.show_event(message.handle, message.event)
+        if isinstance(message.event, Finished):
+            self._run_views.pop(message.handle.run_id, None)
+            if isinstance(self.screen, AuditScreen):
+                self.screen.reload()
+
+    def close_runner(self, timeout: float = 5.0) -> None:
+        """Cancel running operations and wait for them (the audit log then says how each ended)."""
+        if self._op_runner is not None:
+            self._op_runner.close(timeout)
 
     def _render_chrome(self) -> None:
         if isinstance(self.screen, AreaScreen):

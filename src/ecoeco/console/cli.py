@@ -1,10 +1,12 @@
 """``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``audit [--json]``,
-``screenshot``.
+``op NAME [--param K=V ...] [--confirm ENV] [--json] [--plan-only]``, ``screenshot``.
 
 ``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
-0 fine, 2 bad configuration or usage; ``status`` exits odd when a source is unreachable: 1 plus one bit
+0 fine, 2 bad configuration or usage. ``status`` exits odd when a source is unreachable: 1 plus one bit
 per failing source (``SOURCE_EXIT_BITS``: cluster 4, queues 8, wal 16, metrics 32, services 64,
 alerts 128), so a script can tell "the cluster answers, Prometheus does not" (1+16+32+128 = 177).
+``op`` exits 1 when the operation failed, 3 when it was refused (read-only, confirmation, busy) and
+130 when it was cancelled.
 """
 
 from __future__ import annotations
@@ -73,6 +75,23 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", parents=[common], help="the audit log of operations, newest first")
     audit.add_argument("--json", action="store_true", help="entries as JSON (docs/decisions/write-side.md)")
     audit.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="the N newest (50)")
+    op = sub.add_parser(
+        "op",
+        parents=[common],
+        help="plan and run one operation (op --list lists them)",
+        description="Plan an operation, show what it will change, then run it, streaming its events. "
+        "Exit codes: 0 succeeded, 1 failed, 2 usage/configuration, 3 refused, 130 cancelled.",
+    )
+    op.add_argument("name", nargs="?", help="the operation, e.g. cdn.invalidate")
+    op.add_argument(
+        "--param", "-p", action="append", default=[], metavar="K=V",
+        help="a parameter; repeat a list parameter (-p paths=/a -p paths=/b)",
+    )  # fmt: skip
+    op.add_argument("--confirm", metavar="ENV", help="the environment's name, typed in full")
+    op.add_argument("--confirm-phrase", metavar="TEXT", help="the second phrase some ask (destroy ENV)")
+    op.add_argument("--json", action="store_true", help="one JSON object per line: plan, events, finished")
+    op.add_argument("--plan-only", action="store_true", help="show the plan and stop; nothing runs")
+    op.add_argument("--list", action="store_true", help="list the operations and their parameters")
     # Its options belong to ecoeco.console.screenshots: main() hands over whatever follows the word.
     sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
     return parser
@@ -313,6 +332,162 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- op ---------------------------------------------------------------------------------------------
+
+EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED = 1, 3, 130
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """One event of a run as the JSON object ``op --json`` prints (a line each)."""
+    from ecoeco.console.ops import Finished, ItemStatus, OutputLine, Progress
+
+    if isinstance(event, OutputLine):
+        return {"event": "output", "text": event.text, "stream": event.stream}
+    if isinstance(event, ItemStatus):
+        return {"event": "item", "item": event.item, "state": event.state, "detail": event.detail,
+                "group": event.group}  # fmt: skip
+    if isinstance(event, Progress):
+        return {"event": "progress", "done": event.done, "total": event.total, "label": event.label}
+    if isinstance(event, Finished):
+        o = event.outcome
+        return {"event": "finished", "result": o.result, "exit_code": o.exit_code, "message": o.message,
+                "duration_s": o.duration_s, "data": dict(o.data)}  # fmt: skip
+    return {"event": type(event).__name__}
+
+
+def event_text(event: Any) -> str | None:
+    """One event of a run as the line ``op`` prints."""
+    from ecoeco.console.ops import Finished, ItemStatus, OutputLine, Progress
+
+    if isinstance(event, OutputLine):
+        return event.text
+    if isinstance(event, ItemStatus):
+        return f"[{event.state}] {event.item}" + (f"  {event.detail}" if event.detail else "")
+    if isinstance(event, Progress):
+        total = f"/{event.total:g}" if event.total is not None else ""
+        return f"[{event.done:g}{total}] {event.label}"
+    if isinstance(event, Finished):
+        o = event.outcome
+        code = "" if o.exit_code is None else f", exit {o.exit_code}"
+        return f"== {o.result}{code} in {o.duration_s:.1f}s: {o.message}"
+    return None
+
+
+def format_operations() -> str:
+    from ecoeco.console.ops.registry import describe, operations
+
+    rows = []
+    for op in operations().values():
+        info = describe(op)
+        if info.changes_infrastructure:
+            safety = "infra: typed confirmation"
+        else:
+            safety = "changes" if info.mutates else "read-only check"
+        params = " ".join(f"{p.name}{'' if p.required else '?'}={p.type}" for p in info.params)
+        rows.append([info.name, safety, info.title, params or "-"])
+    return "\n".join(_table("operations", ["name", "safety", "what", "parameters"], rows))
+
+
+def cmd_op(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from ecoeco.console.errors import NotConfigured, OperatorError
+    from ecoeco.console.ops import Event, OperationRunner, Refused, RunHandle
+    from ecoeco.console.ops.registry import UsageError, get, parse_params
+
+    if args.list:
+        print(format_operations())
+        return EXIT_OK
+    if not args.name:
+        print("ecoeco-console op: name an operation (op --list lists them)", file=sys.stderr)
+        return EXIT_CONFIG
+
+    def fail(code: int, message: str) -> int:
+        if args.json:
+            _emit_json({"event": "error", "exit_code": code, "message": message})
+        print(f"ecoeco-console op: {message}", file=sys.stderr)
+        return code
+
+    profile, _ = _resolve(args)
+    try:
+        op = get(args.name)
+        params = parse_params(op.params_model, args.param)
+    except UsageError as exc:
+        return fail(EXIT_CONFIG, str(exc))
+    printing = threading.Lock()
+
+    def on_event(handle: RunHandle, event: Event) -> None:
+        with printing:  # one whole line at a time, whichever thread of the run emits
+            if args.json:
+                _emit_json(event_json(event) | {"run_id": handle.run_id})
+            else:
+                text = event_text(event)
+                if text is not None:
+                    print(text, flush=True)
+
+    runner = OperationRunner(profile, on_event=on_event)
+    try:
+        plan = runner.plan(op, params)
+    except Refused as exc:
+        return fail(EXIT_REFUSED, str(exc))
+    except OperatorError as exc:
+        # Parameters the model rejects are usage; a plan the tool could not make is a failure.
+        failed = str(exc).startswith(f"{op.name}: cannot plan: ") and not isinstance(
+            exc.__cause__, NotConfigured
+        )
+        return fail(EXIT_FAILED if failed else EXIT_CONFIG, str(exc))
+    if args.json:
+        _emit_json({"event": "plan", "operation": op.name, "environment": plan.environment,
+                    "profile": profile.name, "digest": plan.sealed_digest, "changes": plan.changes,
+                    "mutates": op.mutates, "changes_infrastructure": op.changes_infrastructure,
+                    "summary": list(plan.summary)})  # fmt: skip
+    else:
+        print(f"== plan {op.name} on {plan.environment} (profile {profile.name}, {plan.sealed_digest[:12]})")
+        for line in plan.summary:
+            print(f"  {line}")
+        sys.stdout.flush()
+    if args.plan_only:
+        return EXIT_OK
+    if op.mutates and not plan.changes:
+        if args.json:
+            _emit_json({"event": "finished", "result": "nothing-to-do", "exit_code": 0})
+        else:
+            print("== nothing to do; nothing was run")
+        return EXIT_OK
+    try:
+        handle = runner.start(plan, confirm=args.confirm, confirm_phrase=args.confirm_phrase)
+    except Refused as exc:
+        return fail(EXIT_REFUSED, str(exc))
+    except OperatorError as exc:
+        return fail(EXIT_FAILED, str(exc))
+
+    # Ctrl-C, a hang-up or a TERM cancel the run; it stops at its next safe point (terraform writes its
+    # state first) and we still wait for it, so the audit log says how it ended.
+    interrupts = 0
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        handle.cancel(f"interrupted ({signal.Signals(signum).name})")
+        if interrupts == 2:
+            print("ecoeco-console op: stopping; waiting for the tool to end cleanly", file=sys.stderr)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        outcome = None
+        while outcome is None:
+            outcome = handle.wait(0.5)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    return {"succeeded": EXIT_OK, "cancelled": EXIT_CANCELLED}.get(outcome.result, EXIT_FAILED)
+
+
 # --- the TUI ----------------------------------------------------------------------------------------
 
 
@@ -409,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": cmd_status,
         "info": cmd_info,
         "audit": cmd_audit,
+        "op": cmd_op,
         "screenshot": cmd_screenshot,
         None: cmd_tui,
     }

@@ -76,7 +76,13 @@ class Profile(BaseModel):
     cloudfront_distribution_id: str | None = None
     s3_bucket: str | None = None
     terraform_dir: str | None = None
+    # Issue 9 (write side): how the console drives terraform and ansible for this environment.
+    terraform_bin: str | None = None  # else terraform beside the interpreter or on PATH
+    terraform_workspace: str | None = None  # passed as TF_WORKSPACE (selecting one writes nothing)
+    terraform_var_files: list[str] = Field(default_factory=list)  # relative to terraform_dir
+    terraform_backend_config: list[str] = Field(default_factory=list)  # files or KEY=VALUE, for init
     ansible_dir: str | None = None
+    ansible_inventory: str | None = None  # relative to ansible_dir; else its ansible.cfg's
     poll_interval_s: float = Field(MIN_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S)
 
     @field_validator("prometheus_url", "rabbitmq_management_url", "aws_endpoint_url")

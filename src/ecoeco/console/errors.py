@@ -17,3 +17,7 @@ def short_error(exc: BaseException, secrets: tuple[str, ...] = (), limit: int = 
         text = msg or text
     text = redact(text, secrets)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class NotConfigured(OperatorError):
+    """The profile lacks a setting an operation needs (``op`` exits 2: configuration, not a failure)."""

@@ -16,6 +16,9 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("wal", "WAL", ("wal",)),
     ("metrics", "Metrics", ("metrics",)),
     ("services", "Services", ("services", "cluster")),
+    # The write side (issue 9): operations and their audit log; no polled source of their own.
+    ("actions", "Actions", ()),
+    ("audit", "Audit", ()),
 )
 AREA_TITLES = {mode: title for mode, title, _ in AREAS}
 AREA_SOURCES = {mode: sources for mode, _, sources in AREAS}
@@ -27,11 +30,23 @@ AREA_SHORT = {
     "wal": "WAL",
     "metrics": "Metrics",
     "services": "Svc",
+    "actions": "Act",
+    "audit": "Audit",
 }
+
+# Areas whose number key is not in the footer (it is full at 80 columns); help and the palette list them.
+FOOTER_HIDDEN_AREAS = frozenset({"actions", "audit"})
 
 APP_BINDINGS: list[BindingType] = [
     *[
-        Binding(str(i), f"area('{mode}')", AREA_SHORT[mode], tooltip=f"Go to {title}", id=f"area.{mode}")
+        Binding(
+            str(i),
+            f"area('{mode}')",
+            AREA_SHORT[mode],
+            tooltip=f"Go to {title}",
+            id=f"area.{mode}",
+            show=mode not in FOOTER_HIDDEN_AREAS,
+        )
         for i, (mode, title, _) in enumerate(AREAS, start=1)
     ],
     Binding("question_mark", "help", "Help", tooltip="Show the live key bindings", id="app.help"),

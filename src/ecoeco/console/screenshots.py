@@ -52,6 +52,127 @@ async def render_all(snapshot: Snapshot, stem: str, out: Path, size: tuple[int, 
     return written
 
 
+DEMO_DIR = Path("/tmp/ecoeco-console-screenshots")  # fixed, so the paths shown stay the same
+OPS_FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "integration" / "ops"
+
+
+async def _until(pilot: object, predicate: object, timeout: float = 120.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():  # type: ignore[operator]
+        if loop.time() > deadline:
+            raise RuntimeError("screenshot: the screen did not get there in time")
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+async def render_operations(out: Path, size: tuple[int, int]) -> list[Path]:
+    """The write side with real tools on the test fixtures: the Actions list, a terraform plan summary,
+    the typed confirmation, the streamed apply, an Ansible check's per-host progress, the Audit area.
+    Skipped (with a note) where terraform or ansible-playbook is not installed."""
+    import os
+    import shutil
+
+    from textual.widgets import Input, Log
+
+    from ecoeco.console.app import EcoApp
+    from ecoeco.console.config import Profile
+    from ecoeco.console.errors import OperatorError
+    from ecoeco.console.ops import OperationRunner
+    from ecoeco.console.ops.proc import find_binary
+    from ecoeco.console.ops.registry import operations
+    from ecoeco.console.ops.terraform import TerraformInit
+    from ecoeco.console.screens.actions import ActionsScreen, ConfirmScreen, OperationScreen
+
+    try:
+        terraform = find_binary("terraform")
+        find_binary("ansible-playbook")
+    except OperatorError as exc:
+        print(f"screenshot: operation screens skipped: {exc}")
+        return []
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    shutil.copytree(OPS_FIXTURES / "tf" / "nodes", DEMO_DIR / "terraform")
+    shutil.copytree(OPS_FIXTURES / "ansible", DEMO_DIR / "ansible")
+    state = DEMO_DIR / "state"
+    saved = {k: os.environ.get(k) for k in ("ECOECO_CONSOLE_STATE_DIR", "TF_CLI_CONFIG_FILE")}
+    os.environ["ECOECO_CONSOLE_STATE_DIR"] = str(state)
+    (DEMO_DIR / "terraformrc").write_text("")  # no "missing CLI configuration" warning in the pictures
+    os.environ["TF_CLI_CONFIG_FILE"] = str(DEMO_DIR / "terraformrc")
+    profile = Profile(
+        name="staging",
+        environment="staging",
+        terraform_dir=str(DEMO_DIR / "terraform"),
+        terraform_bin=terraform,
+        ansible_dir=str(DEMO_DIR / "ansible"),
+    )
+    written: list[Path] = []
+    try:
+        init = OperationRunner(profile, state_dir=state)
+        init.run(init.plan(TerraformInit(), {}), timeout=120)
+        app = EcoApp(profile)
+        async with app.run_test(size=size) as pilot:
+
+            def shot(name: str) -> None:
+                path = out / f"ops-{name}.svg"
+                path.write_text(app.export_screenshot(title=f"Eco² Ops · staging · {name}"), encoding="utf-8")
+                written.append(path)
+
+            await app.switch_mode("actions")
+            await _until(pilot, lambda: isinstance(app.screen, ActionsScreen))
+            await pilot.pause()
+            shot("actions")
+
+            app.push_screen(OperationScreen(operations()["terraform.apply"]))
+            await _until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+            screen = app.screen
+            assert isinstance(screen, OperationScreen)
+            await pilot.click("#op-plan-button")
+            await _until(pilot, lambda: screen.plan is not None)
+            await pilot.pause()
+            shot("terraform-plan")
+
+            await pilot.click("#op-run")
+            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            modal = app.screen
+            modal.query_one("#confirm-env", Input).focus()
+            await pilot.press(*"stag")
+            await pilot.pause()
+            shot("confirm")
+            await pilot.press(*"ing", "enter")
+            await _until(pilot, lambda: app.screen is screen)
+            await _until(
+                pilot, lambda: any(line.startswith("== ") for line in screen.query_one("#op-log", Log).lines)
+            )
+            await pilot.pause()
+            shot("terraform-apply")
+            app.pop_screen()
+
+            app.push_screen(OperationScreen(operations()["ansible.check"]))
+            await _until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+            ansible = app.screen
+            assert isinstance(ansible, OperationScreen)
+            ansible.query_one("#param-stages", Input).value = "hello, config, fails"
+            await pilot.click("#op-plan-button")
+            await _until(pilot, lambda: ansible.plan is not None)
+            await pilot.click("#op-run")
+            await _until(
+                pilot, lambda: any(line.startswith("== ") for line in ansible.query_one("#op-log", Log).lines)
+            )
+            await pilot.pause()
+            shot("ansible-check")
+            app.pop_screen()
+
+            await app.switch_mode("audit")
+            await pilot.pause()
+            shot("audit")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecoeco-console screenshot", description=__doc__)
     parser.add_argument(
@@ -66,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     if not fixtures:
         parser.error(f"no snapshot fixtures (*.json) in {args.fixtures}")
     args.out.mkdir(parents=True, exist_ok=True)
+    import os
+
+    # The fixture pictures of Actions and Audit show an empty log, never the developer's own.
+    os.environ["ECOECO_CONSOLE_STATE_DIR"] = str(DEMO_DIR / "empty-state")
     for fixture in fixtures:
         try:
             snapshot = load_fixture(fixture)
@@ -73,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{fixture}: not a valid snapshot: {exc}")
         for path in asyncio.run(render_all(snapshot, fixture.stem, args.out, args.size)):
             print(path)
+    for path in asyncio.run(render_operations(args.out, args.size)):
+        print(path)
     return 0
 
 

@@ -220,7 +220,16 @@ class OperationRunner:
 
     # --- run ----------------------------------------------------------------------------------------
 
-    def start(self, plan: Plan[Any], *, confirm: str | None = None) -> RunHandle:
+    def confirm_phrase(self, op: Operation[Any]) -> str | None:
+        """The second phrase ``op`` asks to be typed on top of the environment's name (terraform
+        destroy: ``destroy prod``), or None. An operation opts in with a ``confirm_phrase`` attribute
+        (a format string with ``{environment}``)."""
+        template = getattr(op, "confirm_phrase", None)
+        return template.format(environment=self.profile.environment) if template else None
+
+    def start(
+        self, plan: Plan[Any], *, confirm: str | None = None, confirm_phrase: str | None = None
+    ) -> RunHandle:
         """Check, lock, record, and run ``plan`` in its own thread. Raises ``Refused`` (nothing ran)."""
         op = plan.op
         if op is None or plan.context is None:
@@ -253,6 +262,13 @@ class OperationRunner:
                 self._refused(
                     op, plan.params, plan, "confirmation",
                     f"the confirmation does not match the environment name {env!r}; nothing was run",
+                )  # fmt: skip
+            phrase = self.confirm_phrase(op)
+            if phrase is not None and (confirm_phrase or "").strip() != phrase:
+                self._refused(
+                    op, plan.params, plan, "confirmation",
+                    f"{op.name} also asks for the phrase {phrase!r} typed in full "
+                    f"(--confirm-phrase '{phrase}'); nothing was run",
                 )  # fmt: skip
 
         run_id = uuid.uuid4().hex[:12]
@@ -302,9 +318,16 @@ class OperationRunner:
             raise OperatorError(f"{op.name}: could not start a thread ({exc})") from exc
         return handle
 
-    def run(self, plan: Plan[Any], *, confirm: str | None = None, timeout: float | None = None) -> Outcome:
+    def run(
+        self,
+        plan: Plan[Any],
+        *,
+        confirm: str | None = None,
+        timeout: float | None = None,
+        confirm_phrase: str | None = None,
+    ) -> Outcome:
         """``start`` and wait (the CLI). Ctrl-C cancels the run and still waits for its outcome."""
-        handle = self.start(plan, confirm=confirm)
+        handle = self.start(plan, confirm=confirm, confirm_phrase=confirm_phrase)
         try:
             outcome = handle.wait(timeout)
         except KeyboardInterrupt:

@@ -1,0 +1,80 @@
+"""Fixtures of the operations' tests: a state dir per test, a runner that collects every event, and
+the real tools (moto server mode for AWS, the terraform binary, ansible-runner, RabbitMQ)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import free_port
+
+from ecoeco.console.config import Profile
+from ecoeco.console.ops import Event, Finished, OperationRunner, RunHandle
+from ecoeco.console.ops.audit import AUDIT_FILE
+
+
+class Recorder:
+    """``on_event`` for a runner: keeps every event; ``on`` runs a hook per event (e.g. cancel)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.lock = threading.Lock()
+        self.hooks: list[Callable[[RunHandle, Event], None]] = []
+
+    def __call__(self, handle: RunHandle, event: Event) -> None:
+        with self.lock:
+            self.events.append(event)
+        for hook in self.hooks:
+            hook(handle, event)
+
+    def of(self, kind: type) -> list[Any]:
+        with self.lock:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def finished(self) -> Finished:
+        (last,) = self.of(Finished)
+        return last
+
+
+def audit_records(state: Path) -> list[dict[str, Any]]:
+    path = state / AUDIT_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_runner(state: Path, recorder: Recorder) -> Callable[..., OperationRunner]:
+    def make(**settings: Any) -> OperationRunner:
+        profile = Profile.model_validate({"name": "staging", "environment": "staging"} | settings)
+        return OperationRunner(profile, on_event=recorder, state_dir=state)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """CloudFront and service-quotas as moto's server mode answers them, on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
