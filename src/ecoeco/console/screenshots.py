@@ -151,6 +151,8 @@ async def render_operations(out: Path, size: tuple[int, int]) -> list[Path]:
             ansible = app.screen
             assert isinstance(ansible, OperationScreen)
             ansible.query_one("#param-stages", Input).value = "hello, config, fails"
+            # The demo's Terraform module has no ansible_inventory output: name the fixture's inventory.
+            ansible.query_one("#param-inventory", Input).value = str(DEMO_DIR / "ansible" / "inventory.yml")
             await pilot.click("#op-plan-button")
             await _until(pilot, lambda: ansible.plan is not None)
             await pilot.click("#op-run")
