@@ -35,10 +35,10 @@ RUN python3 -m venv /opt/uv \
 # Dependencies first (cached while only the source changes), the project itself after.
 COPY pyproject.toml uv.lock README.md ./
 COPY container/image_packages.py container/
-RUN /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --python python3 \
+RUN /opt/uv/bin/uv sync --frozen --no-dev --extra platform --no-install-project --python python3 \
       $(python3 container/image_packages.py uv.lock)
 COPY src ./src
-RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --python python3 \
+RUN /opt/uv/bin/uv sync --frozen --no-dev --extra platform --no-editable --python python3 \
       $(python3 container/image_packages.py uv.lock) \
  && /app/.venv/bin/python -c "import ecoeco.services.api_cli, ecoeco.services.workers.cli"
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = "ecoeco"
+# The image installs the project with its ``platform`` extra (the services' dependencies).
+EXTRA = "platform"
 # Direct dependencies only the console (textual UI, Kubernetes/Prometheus clients, Ansible
-# runner, its config writer) or the sandbox (moto's S3 server) import.
-CONSOLE_ONLY = frozenset(
-    {"textual", "kubernetes", "prometheus-api-client", "ansible-runner", "tomli-w", "moto"}
-)
+# runner) or the sandbox (moto's S3 server, in the platform extra) import.
+CONSOLE_ONLY = frozenset({"textual", "kubernetes", "prometheus-api-client", "ansible-runner", "moto"})
 # Not a direct dependency but needed at run time: PyJWT signs RS256 tokens with it (an option of
 # the auth service); in the lock it only arrives through console-only packages.
 ALSO_KEEP = frozenset({"cryptography"})
@@ -51,7 +51,7 @@ def closure(packages: dict[str, dict[str, Any]], roots: list[tuple[str, tuple[st
 def excluded(lock_path: Path) -> list[str]:
     lock = tomllib.loads(lock_path.read_text(encoding="utf-8"))
     packages = {p["name"]: p for p in lock["package"]}
-    direct = _edges(packages[PROJECT])
+    direct = _edges(packages[PROJECT], (EXTRA,))
     unknown = CONSOLE_ONLY - {name for name, _ in direct}
     if unknown:
         raise SystemExit(f"image_packages: {sorted(unknown)} are no longer dependencies of {PROJECT}")

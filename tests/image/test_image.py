@@ -252,7 +252,9 @@ def backends(tmp_path: Path) -> Iterator[dict[str, str]]:
         os.chown(wal / worker, 10001, 10001)  # the pod's fsGroup makes the volume the worker's
     try:
         yield {
-            "ECOECO_ENVIRONMENT": "prod",
+            # This machine's services take guest / passwordless logins, which production refuses
+            # (tests/unit/services/test_production_settings.py); "test" allows them.
+            "ECOECO_ENVIRONMENT": "test",
             "ECOECO_LOG_LEVEL": "INFO",
             "ECOECO_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
             "ECOECO_REDIS_URL": "redis://127.0.0.1:6379/1",

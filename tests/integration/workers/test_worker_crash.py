@@ -72,7 +72,10 @@ def test_kill_9_mid_task_loses_and_duplicates_nothing(
     def not_done():
         return [j for j in jobs if r.hget(job_status_key(j), "status") != "done"]
 
-    wait_for(lambda: not not_done(), what="all jobs done")
+    try:
+        wait_for(lambda: not not_done(), what="all jobs done")
+    except AssertionError as exc:  # say which jobs and what their status hash holds
+        raise AssertionError(f"{exc}: {[(j, r.hgetall(job_status_key(j))) for j in not_done()]}") from None
     assert dlq_messages(client_app.conf.broker_url) == []
 
     for proc in (storage, ai):
