@@ -318,7 +318,39 @@ def image_pull_failures(snap: Snapshot) -> list[Finding]:
                            action=Action(operation="rollback-workload", params={"workload": wl}) if wl else None,
                            refs=Refs(pods=[_pod_ref(p) for p in pods], workloads=[wl] if wl else [],
                                      nodes=sorted({p.node for p in pods if p.node}))))  # fmt: skip
-    return out
+    return _by_registry(out)
+
+
+def _registry(image: str) -> str:
+    first = image.removeprefix("image ").split("/", 1)[0]
+    return first if "/" in image and ("." in first or ":" in first) else "docker.io"
+
+
+def _by_registry(findings: list[Finding]) -> list[Finding]:
+    """Several workloads refused by the same registry's credentials are one cause (no pull secret)."""
+    refused: dict[str, list[Finding]] = defaultdict(list)
+    rest: list[Finding] = []
+    for f in findings:
+        image = next((e for e in f.evidence if e.startswith("image ")), None)
+        if image is not None and f.cause.startswith("the registry refused"):
+            refused[_registry(image)].append(f)
+        else:
+            rest.append(f)
+    for registry, group in refused.items():
+        if len(group) < 2:
+            rest += group
+            continue
+        refs = Refs(pods=[p for f in group for p in f.refs.pods], workloads=[w for f in group for w in f.refs.workloads],
+                    nodes=sorted({n for f in group for n in f.refs.nodes}))  # fmt: skip
+        worst = max((f.severity for f in group), key=lambda s: SEVERITY_RANK[s])
+        rest.append(Finding(rule="image_pull", severity=worst,
+                            title=f"Registry {registry} refuses pulls for {len(group)} workloads",
+                            subject=f"Registry/{registry}",
+                            evidence=[f"{f.subject}: " + "; ".join(f.evidence[:2]) for f in group],
+                            cause=f"{registry} is private and the pods name no (or a wrong) imagePullSecret",
+                            action=Action(operation="create-pull-secret", params={"registry": registry}),
+                            refs=refs))  # fmt: skip
+    return rest
 
 
 def crash_loops(snap: Snapshot) -> list[Finding]:
