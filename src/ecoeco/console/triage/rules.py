@@ -557,9 +557,16 @@ def dependency_unreachable(snap: Snapshot) -> list[Finding]:
         details = [f"{s.name}: {s.dependencies[dep].detail}" for s in snap.services
                    if dep in s.dependencies and not s.dependencies[dep].ok and s.dependencies[dep].detail]  # fmt: skip
         name = DEPENDENCY_TITLES.get(dep, dep)
+        # A refused login is not an outage: the fix is the credentials, not the network.
+        auth = any("authentication" in d or "password" in d for d in details)
+        cause = (
+            f"{name} answers but refuses the services' credentials (secret rotated or wrong)"
+            if auth
+            else f"{name} is down or cut off from the services (network policy, security group)"
+        )
         out.append(Finding(rule="dependency_unreachable", severity="critical", title=f"{name} unreachable",
                            subject=f"Dependency/{dep}", evidence=[f"reported by {', '.join(services)}", *details],
-                           cause=f"{name} is down or cut off from the services (network policy, security group)",
+                           cause=cause,
                            action=Action(operation="check-dependency", params={"dependency": dep})))  # fmt: skip
     return out
 
