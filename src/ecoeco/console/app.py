@@ -35,6 +35,7 @@ from ecoeco.console.screens.overview import OverviewScreen
 from ecoeco.console.screens.pod import LogReader
 from ecoeco.console.screens.queues import QueuesScreen
 from ecoeco.console.screens.services import ServicesScreen
+from ecoeco.console.screens.triage import TriageScreen
 from ecoeco.console.screens.wal import WalScreen
 from ecoeco.console.snapshot import Snapshot
 
@@ -121,6 +122,7 @@ class EcoApp(App[int]):
         "wal": WalScreen,
         "metrics": MetricsScreen,
         "services": ServicesScreen,
+        "triage": TriageScreen,
     }
     BINDINGS = keys.APP_BINDINGS
     COMMANDS = App.COMMANDS | {ConsoleCommands}
@@ -152,6 +154,7 @@ class EcoApp(App[int]):
         self._paused = False
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
+        self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
         self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
@@ -188,7 +191,25 @@ class EcoApp(App[int]):
             return
         self.current_snapshot = self.collector.snapshot()
         self.generation += 1
+        if not self.triage_decided:
+            self.open_triage_if_critical()
         self._render_visible()
+
+    def open_triage_if_critical(self) -> None:
+        """At start-up, open on Triage when a critical finding exists (issue 10).
+
+        Decided once, when every source has answered or failed at least once: a first snapshot with
+        half the sources would decide on half the picture. Only from the overview, so an operator who
+        already moved is not pulled away.
+        """
+        from ecoeco.console.triage import evaluate
+
+        snap = self.current_snapshot
+        if snap is None or any(s.last_attempt_at is None for s in snap.sources.values()):
+            return
+        self.triage_decided = True
+        if self.current_mode == "overview" and any(f.severity == "critical" for f in evaluate(snap)):
+            self.switch_mode("triage")
 
     def _render_visible(self) -> None:
         try:

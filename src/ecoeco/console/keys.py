@@ -19,6 +19,10 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 AREA_TITLES = {mode: title for mode, title, _ in AREAS}
 AREA_SOURCES = {mode: sources for mode, _, sources in AREAS}
+# Triage is an area too, outside AREAS so the footer at 80 columns keeps its room (help lists its key).
+TRIAGE_KEY = "7"
+AREA_TITLES["triage"] = "Triage"
+AREA_SOURCES["triage"] = ("cluster", "queues", "wal", "metrics", "services", "alerts")
 # Footer labels are short so every key fits in the footer at 80 columns; help shows the tooltip.
 AREA_SHORT = {
     "overview": "Map",
@@ -34,6 +38,14 @@ APP_BINDINGS: list[BindingType] = [
         Binding(str(i), f"area('{mode}')", AREA_SHORT[mode], tooltip=f"Go to {title}", id=f"area.{mode}")
         for i, (mode, title, _) in enumerate(AREAS, start=1)
     ],
+    Binding(
+        TRIAGE_KEY,
+        "area('triage')",
+        "Triage",
+        tooltip="Go to Triage: what is wrong, why, what to do",
+        id="area.triage",
+        show=False,
+    ),  # fmt: skip
     Binding("question_mark", "help", "Help", tooltip="Show the live key bindings", id="app.help"),
     # Not in the footer (no room at 80 columns): the overview's attention line names the key.
     Binding(
