@@ -7,11 +7,11 @@ Regenerate after an intended change: ``uv run pytest tests/triage/test_triage_sc
 from __future__ import annotations
 
 import pytest
+from tests.triage import scenarios as sc
 
 from ecoeco.console.app import EcoApp
 from ecoeco.console.screens.triage import TriageScreen, counts_text
 from ecoeco.console.triage import evaluate
-from tests.triage import scenarios as sc
 
 SIZES = [(80, 24), (120, 40)]
 
