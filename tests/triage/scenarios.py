@@ -127,6 +127,21 @@ def s_node_lost() -> Snapshot:
     return snap
 
 
+def s_stuck_terminating() -> Snapshot:
+    """A pod Terminating well past its grace period on a node that still says Ready."""
+    snap = healthy()
+    pod = node(snap, "k8s-worker-storage").pods[0]
+    pod.deletion_timestamp, pod.grace_period_s = snap.taken_at - 600, 30
+    return snap
+
+
+def s_lost_node_stuck_pod() -> Snapshot:
+    """The same stuck pod on a node that stopped reporting: one node finding, the pod in it."""
+    snap = s_stuck_terminating()
+    set_ready(node(snap, "k8s-worker-storage"), "Unknown", "NodeStatusUnknown", snap.taken_at - 900)
+    return snap
+
+
 def s_node_not_ready() -> Snapshot:
     snap = healthy()
     set_ready(node(snap, "k8s-api-chat-llm"), "False", "KubeletNotReady", snap.taken_at - 300)
@@ -322,6 +337,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("cni-outage", s_cni_outage, _e(("nodes_cluster_wide", "critical"))),
     Scenario("node-lost", s_node_lost, _e(("node_not_ready", "critical"))),
     Scenario("node-not-ready", s_node_not_ready, _e(("node_not_ready", "critical"))),
+    Scenario("stuck-terminating", s_stuck_terminating, _e(("pods_stuck_terminating", "warning"))),
+    Scenario("lost-node-stuck-pod", s_lost_node_stuck_pod, _e(("node_not_ready", "critical"))),
     Scenario(
         "unschedulable-selector",
         s_unschedulable_selector,

@@ -47,6 +47,14 @@ def test_not_ready_is_told_apart_from_unknown() -> None:
     assert f.title == "Node k8s-api-chat-llm NotReady" and "kubelet reports" in f.cause
 
 
+def test_stuck_terminating_pod_and_its_lost_node() -> None:
+    f = only(rules.pods_stuck_terminating(sc.s_stuck_terminating()))
+    assert f.refs.pods == ["workers/storage-worker-0"] and "Terminating for 10m" in f.evidence[0]
+    grouped = evaluate(sc.s_lost_node_stuck_pod())
+    assert [g.rule for g in grouped] == ["node_not_ready"]
+    assert any("stuck Terminating" in e for e in grouped[0].evidence)
+
+
 def test_pressure() -> None:
     f = only(rules.node_pressure(sc.s_pressure()))
     assert f.title == "Node k8s-monitoring: DiskPressure" and f.severity == "warning"

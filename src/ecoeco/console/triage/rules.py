@@ -389,6 +389,28 @@ def crash_loops(snap: Snapshot) -> list[Finding]:
     return out
 
 
+def pods_stuck_terminating(snap: Snapshot) -> list[Finding]:
+    """Pods past their grace period: their kubelet does not confirm the deletion, and a StatefulSet
+    will not start the replacement. Grouped per node (the usual cause is the node)."""
+    by_node: dict[str, list[PodInfo]] = defaultdict(list)
+    for p in snap.cluster.all_pods():
+        if health.pod_overdue(p, snap.taken_at):
+            by_node[p.node or "?"].append(p)
+    out: list[Finding] = []
+    for node_name, pods in sorted(by_node.items()):
+        evidence = [
+            f"{_pod_ref(p)} Terminating{_age(snap, p.terminating_since)}" for p in pods[:MAX_EVIDENCE_PODS]
+        ]
+        out.append(Finding(rule="pods_stuck_terminating", severity="warning",
+                           title=f"{len(pods)} pod(s) stuck Terminating on {node_name}", subject=f"Node/{node_name}",
+                           evidence=evidence,
+                           cause="the kubelet on the node does not confirm the deletion (node lost or kubelet hung)",
+                           action=Action(operation="force-delete-pods", params={"pods": [_pod_ref(p) for p in pods]}),
+                           refs=Refs(nodes=[node_name] if node_name != "?" else [], pods=[_pod_ref(p) for p in pods]),
+                           since=min((t for p in pods if (t := p.terminating_since) is not None), default=None)))  # fmt: skip
+    return out
+
+
 def rollout_stuck(snap: Snapshot) -> list[Finding]:
     """Progressing=False: the rollout gave up. While old pods still serve it is degraded, not down."""
     out: list[Finding] = []
@@ -641,6 +663,7 @@ RULES: tuple[Rule, ...] = (
     pods_unschedulable,
     image_pull_failures,
     crash_loops,
+    pods_stuck_terminating,
     rollout_stuck,
     workload_down,
     daemonset_not_ready,
@@ -662,7 +685,11 @@ NODE_ROOTS = {"nodes_cluster_wide", "node_not_ready"}
 POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable"}
 FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"rollout_stuck", "workload_down"}, POD_ROOTS, "workloads"),
-    ({"image_pull", "crash_loop", "daemonset_not_ready", "node_pressure"}, NODE_ROOTS, "nodes"),
+    (
+        {"image_pull", "crash_loop", "daemonset_not_ready", "node_pressure", "pods_stuck_terminating"},
+        NODE_ROOTS,
+        "nodes",
+    ),
 )
 
 
