@@ -155,6 +155,7 @@ class EcoApp(App[int]):
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
+        self._triage_counts: tuple[int, dict[str, int]] = (-1, {})  # (generation, counts by severity)
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
         self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
@@ -194,6 +195,19 @@ class EcoApp(App[int]):
         if not self.triage_decided:
             self.open_triage_if_critical()
         self._render_visible()
+
+    def triage_counts(self) -> dict[str, int]:
+        """Findings by severity for the badge; evaluated once per snapshot generation, not per screen."""
+        from ecoeco.console.triage import evaluate
+
+        if self.current_snapshot is None:
+            return {}
+        if self._triage_counts[0] != self.generation:
+            counts: dict[str, int] = {}
+            for f in evaluate(self.current_snapshot):
+                counts[f.severity] = counts.get(f.severity, 0) + 1
+            self._triage_counts = (self.generation, counts)
+        return self._triage_counts[1]
 
     def open_triage_if_critical(self) -> None:
         """At start-up, open on Triage when a critical finding exists (issue 10).
