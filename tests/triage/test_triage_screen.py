@@ -60,3 +60,13 @@ async def test_waits_for_every_source_before_deciding() -> None:
 
 def test_counts() -> None:
     assert counts_text(evaluate(sc.fixture("incident"))) == "5 critical · 2 warning · 0 info"
+
+
+@pytest.mark.parametrize(("name", "counts"), [("incident", {"critical": 5, "warning": 2}), ("healthy", {})])
+async def test_badge_counts(name: str, counts: dict[str, int]) -> None:
+    app = EcoApp(snapshot=sc.fixture(name))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.triage_counts() == counts
+        bar = str(app.screen.query_one("#env-bar").render())
+        assert ("✖5" in bar) == bool(counts)
