@@ -239,6 +239,28 @@ def s_crash_loop() -> Snapshot:
     return snap
 
 
+def s_readiness_failing() -> Snapshot:
+    """One replica running for an hour, its readiness probe failing now; the other serves."""
+    snap = healthy()
+    n = node(snap, "k8s-api-userinfo")
+    for p in n.pods:
+        p.owner_kind, p.start_time = "Deployment", snap.taken_at - 3600
+    n.pods[0].ready = False
+    snap.cluster.events.append(EventInfo(namespace="api", involved_object=f"Pod/{n.pods[0].name}", reason="Unhealthy",
+                                         message="Readiness probe failed: HTTP 503", count=40,
+                                         last_seen=snap.taken_at - 5))  # fmt: skip
+    workload(snap, "userinfo-api").ready = 1
+    return snap
+
+
+def s_starting_up() -> Snapshot:
+    """A pod started a minute ago, not ready yet: start-up, not a finding."""
+    snap = healthy()
+    p = node(snap, "k8s-api-userinfo").pods[0]
+    p.ready, p.start_time = False, snap.taken_at - 60
+    return snap
+
+
 def s_pressure() -> Snapshot:
     snap = healthy()
     for c in node(snap, "k8s-monitoring").conditions:
@@ -350,6 +372,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("rollout-image-pull", s_rollout_image_pull, _e(("image_pull", "warning"))),
     Scenario("image-pull-every-api", s_image_pull_every_api, _e(("image_pull", "critical"))),
     Scenario("crash-loop", s_crash_loop, _e(("crash_loop", "warning"))),
+    Scenario("readiness-failing", s_readiness_failing, _e(("pods_not_ready", "warning"))),
+    Scenario("starting-up", s_starting_up, _e()),
     Scenario("pressure", s_pressure, _e(("node_pressure", "warning"))),
     Scenario("daemonset", s_daemonset, _e(("daemonset_not_ready", "warning"))),
     Scenario("queue-no-consumers", s_queue_no_consumers, _e(("queue_no_consumers", "critical"))),

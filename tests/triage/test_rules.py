@@ -108,6 +108,15 @@ def test_crash_loop_gives_the_exit_code() -> None:
     assert f.severity == "warning"  # the other replica serves
 
 
+def test_readiness_failing_now_gives_the_probe_answer() -> None:
+    f = only(rules.pods_not_ready(sc.s_readiness_failing()))
+    assert "HTTP 503" in f.evidence[0] and f.severity == "warning"
+
+
+def test_a_pod_starting_up_is_not_a_finding() -> None:
+    assert rules.pods_not_ready(sc.s_starting_up()) == []
+
+
 def test_daemonset_not_ready_on_some_nodes() -> None:
     f = only(rules.daemonset_not_ready(sc.s_daemonset()))
     assert f.refs.nodes == ["k8s-redis", "k8s-postgresql"]

@@ -26,6 +26,8 @@ PULL_AUTH_WORDS = ("unauthorized", "denied", "authentication required", "403", "
 PROMETHEUS_SOURCES = ("metrics", "alerts", "wal")
 DEPENDENCY_TITLES = {"postgresql": "PostgreSQL", "rabbitmq": "RabbitMQ", "redis": "Redis", "s3": "S3"}
 MAX_EVIDENCE_PODS = 8
+# A pod not ready this long after it started is failing readiness, not starting up.
+NOT_READY_GRACE_S = 300.0
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -389,6 +391,37 @@ def crash_loops(snap: Snapshot) -> list[Finding]:
     return out
 
 
+def pods_not_ready(snap: Snapshot) -> list[Finding]:
+    """Running pods that stay not ready past start-up (readiness failing now), grouped per workload.
+    A probe that failed once and recovered leaves the pod ready: no finding."""
+    probe: dict[str, str] = {}
+    for e in snap.cluster.events:  # newest first: the latest probe answer per pod
+        if e.reason == "Unhealthy" and e.involved_object.startswith("Pod/"):
+            probe.setdefault(f"{e.namespace}/{e.involved_object[4:]}", f"{e.message} ×{e.count}")
+    failing = [
+        p for p in _live_pods(snap)
+        if p.phase == "Running" and not p.ready and not p.terminating and not p.waiting_reason
+        and not any(c.state == "waiting" for c in p.containers)
+        and p.start_time is not None and snap.taken_at - p.start_time > NOT_READY_GRACE_S
+    ]  # fmt: skip
+    out: list[Finding] = []
+    for key, pods in _group_by_owner(failing).items():
+        evidence = [f"{_pod_ref(p)} not ready, running{_age(snap, p.start_time)}"
+                    + (f"; probe: {probe[_pod_ref(p)]}" if _pod_ref(p) in probe else "")
+                    for p in pods[:MAX_EVIDENCE_PODS]]  # fmt: skip
+        sev, serving = _serving_severity(snap, key)
+        if serving:
+            evidence.append(serving)
+        wl = key if not key.startswith("pod:") else None
+        name = wl or _pod_ref(pods[0])
+        out.append(Finding(rule="pods_not_ready", severity=sev, title=f"Not ready: {name}", subject=name,
+                           evidence=evidence, cause="its readiness probe keeps failing (a dependency or the app itself)",
+                           action=Action(operation="pod-logs", params={"pod": _pod_ref(pods[0]), "previous": False}),
+                           refs=Refs(pods=[_pod_ref(p) for p in pods], workloads=[wl] if wl else [],
+                                     nodes=sorted({p.node for p in pods if p.node}))))  # fmt: skip
+    return out
+
+
 def pods_stuck_terminating(snap: Snapshot) -> list[Finding]:
     """Pods past their grace period: their kubelet does not confirm the deletion, and a StatefulSet
     will not start the replacement. Grouped per node (the usual cause is the node)."""
@@ -663,6 +696,7 @@ RULES: tuple[Rule, ...] = (
     pods_unschedulable,
     image_pull_failures,
     crash_loops,
+    pods_not_ready,
     pods_stuck_terminating,
     rollout_stuck,
     workload_down,
@@ -682,11 +716,18 @@ RULES: tuple[Rule, ...] = (
 
 # Symptoms folded into a root finding: (child rules, root rules, how they are related).
 NODE_ROOTS = {"nodes_cluster_wide", "node_not_ready"}
-POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable"}
+POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable", "pods_not_ready"}
 FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"rollout_stuck", "workload_down"}, POD_ROOTS, "workloads"),
     (
-        {"image_pull", "crash_loop", "daemonset_not_ready", "node_pressure", "pods_stuck_terminating"},
+        {
+            "image_pull",
+            "crash_loop",
+            "pods_not_ready",
+            "daemonset_not_ready",
+            "node_pressure",
+            "pods_stuck_terminating",
+        },
         NODE_ROOTS,
         "nodes",
     ),
