@@ -38,6 +38,7 @@ from ecoeco.console.screens.services import ServicesScreen
 from ecoeco.console.screens.triage import TriageScreen
 from ecoeco.console.screens.wal import WalScreen
 from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.triage import Finding, evaluate
 
 if TYPE_CHECKING:
     from ecoeco.console.config import Profile
@@ -155,7 +156,7 @@ class EcoApp(App[int]):
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
-        self._triage_counts: tuple[int, dict[str, int]] = (-1, {})  # (generation, counts by severity)
+        self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
         self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
@@ -196,18 +197,20 @@ class EcoApp(App[int]):
             self.open_triage_if_critical()
         self._render_visible()
 
-    def triage_counts(self) -> dict[str, int]:
-        """Findings by severity for the badge; evaluated once per snapshot generation, not per screen."""
-        from ecoeco.console.triage import evaluate
-
+    def triage_findings(self) -> list[Finding]:
+        """The current snapshot's findings, evaluated once per snapshot generation (badge and area share it)."""
         if self.current_snapshot is None:
-            return {}
-        if self._triage_counts[0] != self.generation:
-            counts: dict[str, int] = {}
-            for f in evaluate(self.current_snapshot):
-                counts[f.severity] = counts.get(f.severity, 0) + 1
-            self._triage_counts = (self.generation, counts)
-        return self._triage_counts[1]
+            return []
+        if self._triage[0] != self.generation:
+            self._triage = (self.generation, evaluate(self.current_snapshot))
+        return self._triage[1]
+
+    def triage_counts(self) -> dict[str, int]:
+        """Findings by severity, for the top bar's badge."""
+        counts: dict[str, int] = {}
+        for f in self.triage_findings():
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
 
     def open_triage_if_critical(self) -> None:
         """At start-up, open on Triage when a critical finding exists (issue 10).
@@ -216,13 +219,11 @@ class EcoApp(App[int]):
         half the sources would decide on half the picture. Only from the overview, so an operator who
         already moved is not pulled away.
         """
-        from ecoeco.console.triage import evaluate
-
         snap = self.current_snapshot
         if snap is None or any(s.last_attempt_at is None for s in snap.sources.values()):
             return
         self.triage_decided = True
-        if self.current_mode == "overview" and any(f.severity == "critical" for f in evaluate(snap)):
+        if self.current_mode == "overview" and any(f.severity == "critical" for f in self.triage_findings()):
             self.switch_mode("triage")
 
     def _render_visible(self) -> None:

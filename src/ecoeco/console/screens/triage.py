@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot
-from ecoeco.console.triage import Finding, evaluate
+from ecoeco.console.triage import Finding
 
 SEVERITY_STYLE = {"critical": ("✖", "$error"), "warning": ("▲", "$warning"), "info": ("·", "$text-muted")}
 
@@ -52,7 +52,8 @@ class TriageScreen(AreaScreen):
             yield Static("", id="triage-list")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        findings = evaluate(snapshot)
+        # The app evaluates once per snapshot (the badge needs it too); ``snapshot`` is its current one.
+        findings = self.eco.triage_findings()
         box = self.query_one("#triage-box", VerticalScroll)
         box.border_title = f"Triage · {counts_text(findings)}"
         self.query_one("#triage-list", Static).update(triage_markup(findings))
