@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.triage import scenarios as sc
 
-from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.snapshot import AlertInfo, Snapshot
 from ecoeco.console.triage import Finding, evaluate, rules
 
 
@@ -213,3 +213,33 @@ def test_json_shape() -> None:
     d = f.model_dump(mode="json")
     assert set(d) >= {"severity", "title", "subject", "evidence", "cause", "action", "refs"}
     assert set(d["refs"]) == {"nodes", "pods", "workloads", "queues", "workers"}
+
+
+def test_alert_explained_by_a_finding_folds_into_it() -> None:
+    snap = sc.s_queue_no_consumers()
+    snap.alerts = [
+        AlertInfo(name="EcoecoQueueNoConsumers", severity="critical", summary="q.ai has no consumer")
+    ]
+    found = evaluate(snap)
+    assert [f.rule for f in found] == ["queue_no_consumers"]
+    assert any("EcoecoQueueNoConsumers" in e for e in found[0].evidence)
+
+
+def test_unexplained_alert_is_its_own_finding() -> None:
+    snap = sc.healthy()
+    snap.alerts = [AlertInfo(name="EcoecoRedisMemoryHigh", severity="warning", summary="Redis memory > 90 %")]
+    f = only(evaluate(snap))
+    assert f.rule == "alert_firing" and f.severity == "warning"
+    snap.alerts[0].state = "pending"
+    assert evaluate(snap) == []
+
+
+def test_alert_folds_into_the_finding_about_its_own_worker() -> None:
+    snap = sc.healthy()
+    for w in snap.wal:
+        w.unsynced_rows, w.oldest_unsynced_age_s, w.sync_interval_s = 10, 1000.0, 300.0
+    snap.alerts = [AlertInfo(name="EcoecoWalSyncBacklog", labels={"worker": "ai"}, summary="ai backlog")]
+    found = {f.subject: f for f in evaluate(snap)}
+    assert set(found) == {"WAL/storage", "WAL/ai"}
+    assert any("EcoecoWalSyncBacklog" in e for e in found["WAL/ai"].evidence)
+    assert not any("EcoecoWalSyncBacklog" in e for e in found["WAL/storage"].evidence)

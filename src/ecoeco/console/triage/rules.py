@@ -675,6 +675,46 @@ def prometheus_unreachable(snap: Snapshot) -> list[Finding]:
                     action=Action(operation="check-monitoring", params={}))]  # fmt: skip
 
 
+# Alerts of charts/ecoeco-monitoring's rules and the rules whose finding already explains them: such an
+# alert becomes a line of evidence there; any other firing alert is a finding of its own.
+ALERT_COVERED_BY: dict[str, set[str]] = {
+    "EcoecoApiLatencyP95High": {"service_slo"},
+    "EcoecoApiErrorRateHigh": {"service_slo", "dependency_unreachable"},
+    "EcoecoApiPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
+                         "node_not_ready", "nodes_cluster_wide"},
+    "EcoecoWorkerPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
+                            "node_not_ready", "nodes_cluster_wide", "queue_no_consumers"},
+    "EcoecoWalSyncBacklog": {"wal_backlog"},
+    "EcoecoWalBacklogStale": {"wal_backlog"},
+    "EcoecoWalSyncErrors": {"wal_backlog"},
+    "EcoecoQueueReadyHigh": {"queue_backlog", "queue_no_consumers"},
+    "EcoecoQueueNoConsumers": {"queue_no_consumers"},
+    "EcoecoDeadLetterQueueGrowing": {"dead_letters"},
+    "EcoecoRabbitMQDown": {"dependency_unreachable"},
+    "EcoecoPostgreSQLDown": {"dependency_unreachable"},
+    "EcoecoRedisDown": {"dependency_unreachable"},
+    "EcoecoNodeDown": {"node_not_ready", "nodes_cluster_wide"},
+}  # fmt: skip
+
+
+def alerts_firing(snap: Snapshot) -> list[Finding]:
+    """Firing alerts, one finding each; ``group`` folds those another finding explains into it."""
+    if not _source_ok(snap, "alerts"):
+        return []
+    out: list[Finding] = []
+    for a in snap.alerts:
+        if a.state != "firing":
+            continue
+        labels = ", ".join(
+            f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity")
+        )
+        out.append(Finding(rule="alert_firing", severity="critical" if a.severity == "critical" else "warning",
+                           title=f"Alert {a.name} firing", subject=f"Alert/{a.name}",
+                           evidence=[e for e in (a.summary, labels, _age(snap, a.active_since).strip()) if e],
+                           cause="Prometheus rule; no other finding explains it", since=a.active_since))  # fmt: skip
+    return out
+
+
 def source_unreachable(snap: Snapshot) -> list[Finding]:
     out: list[Finding] = []
     for name in ("queues", "services"):
@@ -710,6 +750,7 @@ RULES: tuple[Rule, ...] = (
     service_slo,
     prometheus_unreachable,
     source_unreachable,
+    alerts_firing,
 )
 
 # --- grouping ------------------------------------------------------------------------------------
@@ -741,19 +782,38 @@ def _related(child: Finding, root: Finding, key: str) -> bool:
     return bool(nodes) and nodes <= set(root.refs.nodes)
 
 
-def _absorb(root: Finding, child: Finding) -> None:
+def _absorb(root: Finding, child: Finding, *, raise_severity: bool = True) -> None:
     root.evidence.append(f"{child.title}: " + "; ".join(child.evidence))
     for field in ("nodes", "pods", "workloads", "queues", "workers"):
         have: list[str] = getattr(root.refs, field)
         have += [x for x in getattr(child.refs, field) if x not in have]
-    if SEVERITY_RANK[child.severity] > SEVERITY_RANK[root.severity]:
+    if raise_severity and SEVERITY_RANK[child.severity] > SEVERITY_RANK[root.severity]:
         root.severity = child.severity
 
 
 def group(findings: list[Finding]) -> list[Finding]:
     """Fold symptoms into their root finding (a rollout into its pods' image-pull failure, a down node's
     crash-looping pods and missing DaemonSet pod into the node)."""
-    out = list(findings)
+    out: list[Finding] = []
+    for f in findings:
+        # An alert another finding explains is evidence there; the finding keeps its own severity
+        # (the rule judged the cause; the alert's threshold only saw the symptom).
+        cover = (
+            ALERT_COVERED_BY.get(f.subject.removeprefix("Alert/"), set())
+            if f.rule == "alert_firing"
+            else set()
+        )
+        candidates = [r for r in findings if r.rule in cover]
+        # Prefer the finding about the alert's own queue/worker/node (its labels are in the evidence).
+        text = " ".join(f.evidence)
+        candidates.sort(
+            key=lambda r: not any(f"={x}" in text for x in (*r.refs.queues, *r.refs.workers, *r.refs.nodes))
+        )
+        root = candidates[0] if candidates else None
+        if root is None:
+            out.append(f)
+        else:
+            _absorb(root, f, raise_severity=False)
     for children, roots, key in FOLDS:
         root_list = [f for f in out if f.rule in roots]
         kept: list[Finding] = []
