@@ -37,8 +37,10 @@ from ecoeco.console.screens.overview import OverviewScreen
 from ecoeco.console.screens.pod import LogReader
 from ecoeco.console.screens.queues import QueuesScreen
 from ecoeco.console.screens.services import ServicesScreen
+from ecoeco.console.screens.triage import TriageScreen
 from ecoeco.console.screens.wal import WalScreen
 from ecoeco.console.snapshot import Snapshot
+from ecoeco.console.triage import Finding, evaluate
 
 if TYPE_CHECKING:
     from ecoeco.console.config import Profile
@@ -133,6 +135,7 @@ class EcoApp(App[int]):
         "wal": WalScreen,
         "metrics": MetricsScreen,
         "services": ServicesScreen,
+        "triage": TriageScreen,
         "actions": ActionsScreen,
         "audit": AuditScreen,
     }
@@ -169,6 +172,8 @@ class EcoApp(App[int]):
         self._paused = False
         self._flush_pending = False
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
+        self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
+        self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
         self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
@@ -205,7 +210,38 @@ class EcoApp(App[int]):
             return
         self.current_snapshot = self.collector.snapshot()
         self.generation += 1
+        if not self.triage_decided:
+            self.open_triage_if_critical()
         self._render_visible()
+
+    def triage_findings(self) -> list[Finding]:
+        """The current snapshot's findings, evaluated once per snapshot generation (badge and area share it)."""
+        if self.current_snapshot is None:
+            return []
+        if self._triage[0] != self.generation:
+            self._triage = (self.generation, evaluate(self.current_snapshot))
+        return self._triage[1]
+
+    def triage_counts(self) -> dict[str, int]:
+        """Findings by severity, for the top bar's badge."""
+        counts: dict[str, int] = {}
+        for f in self.triage_findings():
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
+
+    def open_triage_if_critical(self) -> None:
+        """At start-up, open on Triage when a critical finding exists (issue 10).
+
+        Decided once, when every source has answered or failed at least once: a first snapshot with
+        half the sources would decide on half the picture. Only from the overview, so an operator who
+        already moved is not pulled away.
+        """
+        snap = self.current_snapshot
+        if snap is None or any(s.last_attempt_at is None for s in snap.sources.values()):
+            return
+        self.triage_decided = True
+        if self.current_mode == "overview" and any(f.severity == "critical" for f in self.triage_findings()):
+            self.switch_mode("triage")
 
     def _render_visible(self) -> None:
         try:

@@ -1,5 +1,6 @@
 """``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``audit [--json]``,
-``op NAME [--param K=V ...] [--confirm ENV] [--json] [--plan-only]``, ``screenshot``.
+``op NAME [--param K=V ...] [--confirm ENV] [--json] [--plan-only]``, ``triage [--json]
+[--from-snapshot FILE]``, ``screenshot``.
 
 ``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
 0 fine, 2 bad configuration or usage. ``status`` exits odd when a source is unreachable: 1 plus one bit
@@ -7,6 +8,8 @@ per failing source (``SOURCE_EXIT_BITS``: cluster 4, queues 8, wal 16, metrics 3
 alerts 128), so a script can tell "the cluster answers, Prometheus does not" (1+16+32+128 = 177).
 ``op`` exits 1 when the operation failed, 3 when it was refused (read-only, confirmation, busy) and
 130 when it was cancelled.
+``triage`` exits with the worst severity (0 none/info, 1 warning, 2 critical), 3 when the cluster could
+not be read at all, 4 for a configuration error or an unreadable snapshot file.
 """
 
 from __future__ import annotations
@@ -92,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     op.add_argument("--json", action="store_true", help="one JSON object per line: plan, events, finished")
     op.add_argument("--plan-only", action="store_true", help="show the plan and stop; nothing runs")
     op.add_argument("--list", action="store_true", help="list the operations and their parameters")
+    triage = sub.add_parser(
+        "triage", parents=[common], help="what is wrong, why, what to do (exit: worst severity)"
+    )
+    triage.add_argument("--json", action="store_true", help='exactly {"findings": [...], "sources": {...}}')
+    triage.add_argument(
+        "--from-snapshot", metavar="FILE", help="judge a saved `status --json` snapshot offline"
+    )
+    triage.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for all sources")
     # Its options belong to ecoeco.console.screenshots: main() hands over whatever follows the word.
     sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
     return parser
@@ -265,6 +276,72 @@ def cmd_status(args: argparse.Namespace) -> int:
     snap = collect_once(profile, build_sources(profile), timeout=args.timeout)
     print(snap.model_dump_json(indent=2) if args.json else format_status(snap))
     return status_exit_code(snap)
+
+
+# --- triage -----------------------------------------------------------------------------------------
+
+# triage's own exit codes (docs/operator-guide.md): the worst severity, or "could not judge at all".
+# EXIT_CONFIG (2) means "bad configuration" elsewhere; here 2 is critical, so a configuration error or an
+# unreadable --from-snapshot file is 4 instead.
+TRIAGE_EXIT = {None: 0, "info": 0, "warning": 1, "critical": 2}
+TRIAGE_CLUSTER_UNREADABLE, TRIAGE_BAD_INPUT = 3, 4
+
+
+def triage_exit_code(snap: Snapshot, findings: Sequence[Any]) -> int:
+    from ecoeco.console.triage import worst_severity
+
+    if any(f.rule == "cluster_unreadable" for f in findings):
+        return TRIAGE_CLUSTER_UNREADABLE
+    return TRIAGE_EXIT[worst_severity(list(findings))]
+
+
+def format_triage(snap: Snapshot, findings: Sequence[Any]) -> str:
+    if not findings:
+        return "No findings: nothing needs a look."
+    out = []
+    for f in findings:
+        out.append(f"{f.severity.upper():8} {f.title}")
+        out.append(f"         {f.subject} · {f.cause}" if f.cause else f"         {f.subject}")
+        out += [f"           - {e}" for e in f.evidence]
+        if f.action is not None:
+            params = " ".join(f"{k}={v}" for k, v in f.action.params.items() if v is not None)
+            out.append(f"         → {f.action.operation} {params}".rstrip())
+    failed = snap.unreachable_sources()
+    if failed:
+        out.append("sources not read: " + ", ".join(failed))
+    return "\n".join(out)
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from ecoeco.console.triage import evaluate
+
+    if args.from_snapshot:
+        try:
+            snap = Snapshot.model_validate_json(Path(args.from_snapshot).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"ecoeco-console triage: cannot read {args.from_snapshot}: {exc}", file=sys.stderr)
+            return TRIAGE_BAD_INPUT
+    else:
+        from ecoeco.console.collector import collect_once
+        from ecoeco.console.sources import build_sources
+
+        try:
+            profile, _ = _resolve(args)
+        except ConfigError as exc:
+            print(f"ecoeco-console: {exc}", file=sys.stderr)
+            return TRIAGE_BAD_INPUT
+        snap = collect_once(profile, build_sources(profile), timeout=args.timeout)
+    findings = evaluate(snap)
+    if args.json:
+        sources = {name: st.model_dump(mode="json") for name, st in snap.sources.items()}
+        print(
+            json.dumps(
+                {"findings": [f.model_dump(mode="json") for f in findings], "sources": sources}, indent=2
+            )
+        )
+    else:
+        print(format_triage(snap, findings))
+    return triage_exit_code(snap, findings)
 
 
 # --- info -------------------------------------------------------------------------------------------
@@ -586,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         "audit": cmd_audit,
         "op": cmd_op,
         "screenshot": cmd_screenshot,
+        "triage": cmd_triage,
         None: cmd_tui,
     }
     try:

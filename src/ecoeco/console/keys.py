@@ -16,6 +16,8 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("wal", "WAL", ("wal",)),
     ("metrics", "Metrics", ("metrics",)),
     ("services", "Services", ("services", "cluster")),
+    # The judge: what is wrong, why, what to do, from every source.
+    ("triage", "Triage", ("cluster", "queues", "wal", "metrics", "services", "alerts")),
     # The write side (issue 9): operations and their audit log; no polled source of their own.
     ("actions", "Actions", ()),
     ("audit", "Audit", ()),
@@ -30,12 +32,13 @@ AREA_SHORT = {
     "wal": "WAL",
     "metrics": "Metrics",
     "services": "Svc",
+    "triage": "Triage",
     "actions": "Act",
     "audit": "Audit",
 }
 
 # Areas whose number key is not in the footer (it is full at 80 columns); help and the palette list them.
-FOOTER_HIDDEN_AREAS = frozenset({"actions", "audit"})
+FOOTER_HIDDEN_AREAS = frozenset({"triage", "actions", "audit"})
 
 APP_BINDINGS: list[BindingType] = [
     *[

@@ -36,7 +36,8 @@ async def render_all(snapshot: Snapshot, stem: str, out: Path, size: tuple[int, 
     written: list[Path] = []
     app = EcoApp(snapshot=snapshot)
     async with app.run_test(size=size) as pilot:
-        for mode, _title, _sources in keys.AREAS:
+        # Triage is an area outside AREAS (no footer slot); it is shot like the others.
+        for mode in [*(m for m, _t, _s in keys.AREAS), "triage"]:
             await app.switch_mode(mode)
             await pilot.pause()
             await pilot.wait_for_scheduled_animations()

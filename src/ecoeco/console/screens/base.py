@@ -63,6 +63,7 @@ class AreaScreen(Screen):
             read_only=eco.read_only,
             paused=eco.paused,
             area=keys.AREA_TITLES[self.AREA],
+            triage=eco.triage_counts(),
         )
         snapshot = eco.current_snapshot
         if snapshot is None or (not force and self._rendered_at == eco.generation):

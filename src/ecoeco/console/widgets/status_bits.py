@@ -38,7 +38,16 @@ class QuietStatic(Static):
 class EnvBar(QuietStatic):
     """Top bar: environment, profile, READ-ONLY, PAUSED and the area. Always visible."""
 
-    def render_bar(self, *, environment: str, profile: str, read_only: bool, paused: bool, area: str) -> None:
+    def render_bar(
+        self,
+        *,
+        environment: str,
+        profile: str,
+        read_only: bool,
+        paused: bool,
+        area: str,
+        triage: dict[str, int] | None = None,
+    ) -> None:
         parts = [
             f" [b]Eco² Ops[/b]  [reverse] {escape(environment.upper())} [/reverse]",
             f"profile [b]{escape(profile)}[/b]",
@@ -48,6 +57,13 @@ class EnvBar(QuietStatic):
         if paused:
             parts.append("[b $warning]⏸ PAUSED[/b $warning]")
         parts.append(f"[b]{escape(area)}[/b]")
+        # The triage badge (key 7): only when something is critical or a warning, so a calm bar stays calm.
+        crit, warn = (triage or {}).get("critical", 0), (triage or {}).get("warning", 0)
+        if crit or warn:
+            # Reverse, not a colour: the bar itself is the environment's colour (red on prod).
+            badge = [f"[b reverse]✖{crit}[/b reverse]"] if crit else []
+            badge += [f"[b]▲{warn}[/b]"] if warn else []
+            parts.append("7 " + " ".join(badge))
         self.show("  │  ".join(parts))
         for env in ("prod", "staging", "sandbox"):
             self.set_class(environment == env, f"-env-{env}")

@@ -1,0 +1,245 @@
+"""Each rule on its own: what it finds, the evidence and refs it gives, and what it must not flag."""
+
+from __future__ import annotations
+
+from tests.triage import scenarios as sc
+
+from ecoeco.console.snapshot import AlertInfo, Snapshot
+from ecoeco.console.triage import Finding, evaluate, rules
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.title for f in findings]
+    return findings[0]
+
+
+# --- nodes ---------------------------------------------------------------------------------------
+
+
+def test_cluster_wide_outage_is_one_finding_naming_the_network_plugin() -> None:
+    snap = sc.s_cni_outage()
+    f = only(rules.nodes_cluster_wide(snap))
+    assert f.severity == "critical" and len(f.refs.nodes) == 13
+    assert "network plugin" in f.cause
+    assert rules.node_not_ready(snap) == []  # not thirteen more
+    # The calico crash loops and the DaemonSet fold into it after grouping.
+    assert [g.rule for g in evaluate(snap)] == ["nodes_cluster_wide"]
+
+
+def test_two_nodes_down_is_not_cluster_wide() -> None:
+    snap = sc.healthy()
+    for name in ("k8s-api-auth", "k8s-api-waste"):
+        sc.set_ready(sc.node(snap, name), "False", "KubeletNotReady", snap.taken_at)
+    assert rules.nodes_cluster_wide(snap) == []
+    assert len(rules.node_not_ready(snap)) == 2
+
+
+def test_lost_node_carries_its_stranded_pods() -> None:
+    f = only(rules.node_not_ready(sc.s_node_lost()))
+    assert f.title == "Node k8s-worker-ai stopped reporting"
+    assert f.refs.pods == ["workers/ai-worker-0"]
+    assert any("last heartbeat" in e for e in f.evidence)
+    assert f.action is not None and f.action.params == {"node": "k8s-worker-ai"}
+
+
+def test_not_ready_is_told_apart_from_unknown() -> None:
+    f = only(rules.node_not_ready(sc.s_node_not_ready()))
+    assert f.title == "Node k8s-api-chat-llm NotReady" and "kubelet reports" in f.cause
+
+
+def test_stuck_terminating_pod_and_its_lost_node() -> None:
+    f = only(rules.pods_stuck_terminating(sc.s_stuck_terminating()))
+    assert f.refs.pods == ["workers/storage-worker-0"] and "Terminating for 10m" in f.evidence[0]
+    grouped = evaluate(sc.s_lost_node_stuck_pod())
+    assert [g.rule for g in grouped] == ["node_not_ready"]
+    assert any("stuck Terminating" in e for e in grouped[0].evidence)
+
+
+def test_pressure() -> None:
+    f = only(rules.node_pressure(sc.s_pressure()))
+    assert f.title == "Node k8s-monitoring: DiskPressure" and f.severity == "warning"
+
+
+def test_provider_id_without_instance_id() -> None:
+    f = only(rules.node_provider_id(sc.s_provider_id()))
+    assert f.refs.nodes == ["k8s-api-userinfo"] and "ALB" in f.cause
+    assert rules.node_drift(sc.s_provider_id()) == []  # not counted twice
+
+
+# --- pods and workloads --------------------------------------------------------------------------
+
+
+def test_unschedulable_selector_points_at_label_drift() -> None:
+    f = only(rules.pods_unschedulable(sc.s_unschedulable_selector()))
+    assert "selector" in f.title and "k8s-api-location" in f.cause
+    assert f.refs.workloads == ["api/Deployment/location-api"]
+
+
+def test_unschedulable_taint_names_the_taint_and_nodes() -> None:
+    f = only(rules.pods_unschedulable(sc.s_unschedulable_taint()))
+    assert "node-role.kubernetes.io/infrastructure" in f.cause and "k8s-rabbitmq" in f.cause
+
+
+def test_unschedulable_resources_shows_what_nodes_have() -> None:
+    f = only(rules.pods_unschedulable(sc.s_unschedulable_resources()))
+    assert "insufficient memory" in f.title and "insufficient cpu" in f.title
+    assert f.severity == "critical"  # the workload has no ready pod left
+
+
+def test_rollout_image_pull_is_one_degraded_finding() -> None:
+    snap = sc.s_rollout_image_pull()
+    f = only(rules.image_pull_failures(snap))
+    assert f.severity == "warning" and len(f.refs.pods) == 3
+    assert any("not found" in e for e in f.evidence)
+    assert any("still serve" in e for e in f.evidence)
+    # The stuck rollout is folded into its pods' cause, not a second finding.
+    assert [g.rule for g in evaluate(snap)] == ["image_pull"]
+
+
+def test_image_pull_everywhere_is_one_registry_finding() -> None:
+    f = only(rules.image_pull_failures(sc.s_image_pull_every_api()))
+    assert f.subject == "Registry/registry.eco2" and "imagePullSecret" in f.cause
+    assert f.severity == "critical" and len(f.refs.workloads) == 6
+
+
+def test_crash_loop_gives_the_exit_code() -> None:
+    f = only(rules.crash_loops(sc.s_crash_loop()))
+    assert "exit code 3" in f.evidence[0] and "DATABASE_URL" in f.evidence[0]
+    assert f.severity == "warning"  # the other replica serves
+
+
+def test_readiness_failing_now_gives_the_probe_answer() -> None:
+    f = only(rules.pods_not_ready(sc.s_readiness_failing()))
+    assert "HTTP 503" in f.evidence[0] and f.severity == "warning"
+
+
+def test_a_pod_starting_up_is_not_a_finding() -> None:
+    assert rules.pods_not_ready(sc.s_starting_up()) == []
+
+
+def test_daemonset_not_ready_on_some_nodes() -> None:
+    f = only(rules.daemonset_not_ready(sc.s_daemonset()))
+    assert f.refs.nodes == ["k8s-redis", "k8s-postgresql"]
+
+
+# --- platform ------------------------------------------------------------------------------------
+
+
+def test_queue_without_consumers_names_the_worker() -> None:
+    f = only(rules.queue_no_consumers(sc.s_queue_no_consumers()))
+    assert f.refs.queues == ["q.ai"] and f.refs.workers == ["ai"] and f.severity == "critical"
+
+
+def test_queue_without_consumers_points_at_a_lost_node() -> None:
+    snap = sc.s_queue_no_consumers()
+    sc.set_ready(sc.node(snap, "k8s-worker-ai"), "Unknown", "NodeStatusUnknown", snap.taken_at)
+    f = only(rules.queue_no_consumers(snap))
+    assert "workers/ai-worker-0" in f.cause
+
+
+def test_dead_letters() -> None:
+    f = only(rules.dead_letters(sc.s_dead_letters()))
+    assert any("growing" in e for e in f.evidence)
+
+
+def test_postgres_down_is_one_finding_and_explains_the_journal() -> None:
+    snap = sc.s_postgres_down()
+    f = only(rules.dependency_unreachable(snap))
+    assert f.title == "PostgreSQL unreachable"
+    w = only(rules.wal_backlog(snap))
+    assert w.severity == "critical" and "PostgreSQL" in w.cause  # 1900 s > 2 x 300 s
+
+
+def test_wal_sync_errors_alone_are_a_warning() -> None:
+    snap = sc.healthy()
+    snap.wal[0].sync_errors_total = 2.0
+    assert only(rules.wal_backlog(snap)).severity == "warning"
+
+
+def test_error_rate_and_latency() -> None:
+    found = {(f.subject, f.severity) for f in rules.service_slo(sc.s_error_rate())}
+    assert found == {("Service/waste", "critical"), ("Service/chat-llm-slow", "warning")}
+
+
+def test_prometheus_down_is_one_finding_and_stale_parts_are_not_judged() -> None:
+    snap = sc.s_prometheus_down()
+    snap.wal[0].oldest_unsynced_age_s = 99999.0  # old data from before Prometheus went away
+    f = only(rules.prometheus_unreachable(snap))
+    assert "metrics, alerts, wal" in f.evidence[0]
+    assert rules.wal_backlog(snap) == []
+
+
+def test_cluster_unreadable() -> None:
+    f = only(rules.cluster_unreadable(sc.s_cluster_unreadable()))
+    assert f.severity == "critical"
+
+
+# --- what must not be a warning ------------------------------------------------------------------
+
+
+def _no_warning(snap: Snapshot) -> None:
+    assert [f.title for f in evaluate(snap) if f.severity != "info"] == []
+
+
+def test_old_restarts_of_a_pod_ready_for_days() -> None:
+    snap = sc.healthy()
+    pod = sc.node(snap, "k8s-api-auth").pods[0]
+    pod.restarts = 40
+    _no_warning(snap)
+
+
+def test_completed_and_failed_job_pods() -> None:
+    snap = sc.s_benign()
+    assert rules.crash_loops(snap) == [] and rules.pods_unschedulable(snap) == []
+    _no_warning(snap)
+
+
+def test_readiness_blip_and_cleared_startup_warning() -> None:
+    snap = sc.s_benign()
+    assert snap.cluster.events  # the events are there; the pods they name are fine now
+    _no_warning(snap)
+
+
+def test_old_pods_of_a_progressing_rollout() -> None:
+    snap = sc.healthy()
+    w = sc.workload(snap, "waste-api")
+    w.updated = 1  # one new pod up, one old pod still serving
+    assert rules.rollout_stuck(snap) == [] and rules.workload_down(snap) == []
+    _no_warning(snap)
+
+
+def test_json_shape() -> None:
+    f = evaluate(sc.s_node_lost())[0]
+    d = f.model_dump(mode="json")
+    assert set(d) >= {"severity", "title", "subject", "evidence", "cause", "action", "refs"}
+    assert set(d["refs"]) == {"nodes", "pods", "workloads", "queues", "workers"}
+
+
+def test_alert_explained_by_a_finding_folds_into_it() -> None:
+    snap = sc.s_queue_no_consumers()
+    snap.alerts = [
+        AlertInfo(name="EcoecoQueueNoConsumers", severity="critical", summary="q.ai has no consumer")
+    ]
+    found = evaluate(snap)
+    assert [f.rule for f in found] == ["queue_no_consumers"]
+    assert any("EcoecoQueueNoConsumers" in e for e in found[0].evidence)
+
+
+def test_unexplained_alert_is_its_own_finding() -> None:
+    snap = sc.healthy()
+    snap.alerts = [AlertInfo(name="EcoecoRedisMemoryHigh", severity="warning", summary="Redis memory > 90 %")]
+    f = only(evaluate(snap))
+    assert f.rule == "alert_firing" and f.severity == "warning"
+    snap.alerts[0].state = "pending"
+    assert evaluate(snap) == []
+
+
+def test_alert_folds_into_the_finding_about_its_own_worker() -> None:
+    snap = sc.healthy()
+    for w in snap.wal:
+        w.unsynced_rows, w.oldest_unsynced_age_s, w.sync_interval_s = 10, 1000.0, 300.0
+    snap.alerts = [AlertInfo(name="EcoecoWalSyncBacklog", labels={"worker": "ai"}, summary="ai backlog")]
+    found = {f.subject: f for f in evaluate(snap)}
+    assert set(found) == {"WAL/storage", "WAL/ai"}
+    assert any("EcoecoWalSyncBacklog" in e for e in found["WAL/ai"].evidence)
+    assert not any("EcoecoWalSyncBacklog" in e for e in found["WAL/storage"].evidence)
