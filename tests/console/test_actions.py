@@ -44,7 +44,7 @@ async def test_read_only_hides_every_operation_that_changes_anything(state: Path
     profile = Profile(name="prod", environment="prod", read_only=True)
     app = EcoApp(profile)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
+        await pilot.press("8")
         await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
         shown = listed(app)
         expected = [name for name, op in operations().items() if not op.mutates]
@@ -58,7 +58,7 @@ async def test_read_only_hides_every_operation_that_changes_anything(state: Path
 async def test_a_writable_profile_lists_everything(state: Path) -> None:
     app = EcoApp(Profile(name="staging", environment="staging"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
+        await pilot.press("8")
         await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
         assert listed(app) == list(operations())
 
@@ -75,7 +75,7 @@ async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: 
 
     app = EcoApp(profile)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
+        await pilot.press("8")
         await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
         app.push_screen(OperationScreen(operations()["terraform.apply"]))
         await wait_until(pilot, lambda: isinstance(app.screen, OperationScreen))
@@ -115,7 +115,7 @@ async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: 
         assert 'terraform_data.node["k8s-master"]' in text and "Apply complete!" in text
 
         # The Audit area shows the run.
-        await pilot.press("escape", "8")
+        await pilot.press("escape", "9")
         await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen))
         table = app.screen.query_one("#audit-table")
         assert table.row_count == 2  # init and apply
