@@ -211,6 +211,10 @@ def _read_raw(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib raises this before parsing
+        raise ConfigError(f"{path.name}: not UTF-8 text (byte {exc.start}); is it the right file?") from exc
+    except RecursionError as exc:  # tomllib recurses per nesting level
+        raise ConfigError(f"{path.name}: nested too deeply to be a console config") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
 
