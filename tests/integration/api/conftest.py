@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from pydantic import SecretStr
-from tests.conftest import create_vhost, delete_vhost, free_port
+from tests.conftest import create_vhost, delete_vhost, moto_server
 from tests.integration.api.live_server import serve, wait_ready
 from tests.integration.api.oauth_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
 
@@ -69,15 +69,8 @@ def userinfo_url(api_settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A local S3 endpoint (moto server mode) on a free loopback port."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import free_port
+from tests.conftest import moto_server
 
 from ecoeco.console.config import Profile
 from ecoeco.console.ops import Event, Finished, OperationRunner, RunHandle
@@ -69,12 +69,5 @@ def make_runner(state: Path, recorder: Recorder) -> Callable[..., OperationRunne
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """CloudFront and service-quotas as moto's server mode answers them, on a free loopback port."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url

@@ -23,9 +23,8 @@ import pytest
 import redis
 from celery import Celery
 from kombu import Connection
-from moto.server import ThreadedMotoServer
 from PIL import Image
-from tests.conftest import create_vhost, delete_vhost, free_port
+from tests.conftest import create_vhost, delete_vhost, free_port, moto_server
 
 from ecoeco.services.workers.celery_app import make_app
 from ecoeco.shared.jobs import TASK_STORAGE, task_id
@@ -49,22 +48,18 @@ def wait_for(
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="ap-northeast-2",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
-    try:
+    with moto_server() as endpoint:
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="ap-northeast-2",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"}
+        )
         yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture
