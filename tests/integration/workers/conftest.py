@@ -124,8 +124,13 @@ def send_storage(app: Celery, job_id: str, object_key: str, user_id: str = "user
     return tid
 
 
+# Job ids carry this test process's tag, so the key clean-up below only ever deletes this process's
+# keys (test files run in parallel processes against the same Redis db).
+PROCESS_TAG = uuid.uuid4().hex[:6]
+
+
 def new_job_id() -> str:
-    return f"job-{uuid.uuid4().hex[:12]}"
+    return f"job-{PROCESS_TAG}{uuid.uuid4().hex[:12]}"
 
 
 class WorkerProcess:
@@ -216,7 +221,7 @@ class WorkerProcess:
 def _clean_redis_keys(redis_url: str) -> Iterator[None]:
     """Delete the job-status and phash-cache keys a test created (Redis db 1 is shared)."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    patterns = ("ecoeco:waste:job:job-*", "ecoeco:ai:phash:*")
+    patterns = (f"ecoeco:waste:job:job-{PROCESS_TAG}*", "ecoeco:ai:phash:*")
     before = {k for p in patterns for k in client.scan_iter(p)}
     yield
     new = {k for p in patterns for k in client.scan_iter(p)} - before
