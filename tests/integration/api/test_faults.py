@@ -33,8 +33,9 @@ from ecoeco.services.common.settings import Settings
 pytestmark = pytest.mark.integration
 
 PASSWORD = "a fine long password"
-# Behaviour, not a benchmark: well under the 5 s acquire timeout each request used to wait.
-FAST_S = 2.5
+# Behaviour, not a benchmark: under the 5 s acquire timeout each request used to wait, with room for a
+# loaded CI machine running the suite in parallel (2.74 s was seen there; the breaker answers in ms).
+FAST_S = 4.0
 Call = Callable[[], httpx.Response]
 
 
