@@ -287,11 +287,13 @@ def _plan_to_file(
     return plan_file, details, lines
 
 
-def _show_json(s: Setup, plan_file: Path, cancel: CancelToken) -> dict[str, Any]:
+def _json_of(s: Setup, args: list[str], cancel: CancelToken, *, empty: str = "") -> Any:
+    """Run ``terraform ARGS`` (a ``-json`` command) and parse what it printed on stdout."""
+    what = " ".join(args[:2])  # the subcommand and its -json, not file paths
     out: list[str] = []
     err: list[str] = []
     proc = run_streaming(
-        [s.binary, "show", "-json", str(plan_file)],
+        [s.binary, *args],
         cwd=s.directory,
         env=s.env,
         on_line=lambda text, stream: (out if stream == "stdout" else err).append(text),
@@ -299,11 +301,15 @@ def _show_json(s: Setup, plan_file: Path, cancel: CancelToken) -> dict[str, Any]
     )
     cancel.check()
     if proc.returncode != 0:
-        raise OperatorError(f"terraform show -json failed: {' '.join(err)[:500] or proc.returncode}")
+        raise OperatorError(f"terraform {what} failed: {' '.join(err)[:500] or proc.returncode}")
     try:
-        shown = json.loads("\n".join(out))
+        return json.loads("\n".join(out) or empty)
     except json.JSONDecodeError as exc:
-        raise OperatorError(f"terraform show -json printed no JSON ({exc.msg})") from exc
+        raise OperatorError(f"terraform {what} printed no JSON ({exc.msg})") from exc
+
+
+def _show_json(s: Setup, plan_file: Path, cancel: CancelToken) -> dict[str, Any]:
+    shown = _json_of(s, ["show", "-json", str(plan_file)], cancel)
     return shown if isinstance(shown, dict) else {}
 
 
@@ -536,20 +542,5 @@ class TerraformOutput:
 
 def read_outputs(s: Setup, cancel: CancelToken) -> dict[str, dict[str, Any]]:
     """``terraform output -json``: {name: {"value", "sensitive", "type"}}."""
-    out: list[str] = []
-    err: list[str] = []
-    proc = run_streaming(
-        [s.binary, "output", "-json"],
-        cwd=s.directory,
-        env=s.env,
-        on_line=lambda text, stream: (out if stream == "stdout" else err).append(text),
-        cancel=cancel,
-    )
-    cancel.check()
-    if proc.returncode != 0:
-        raise OperatorError(f"terraform output failed: {' '.join(err)[:500] or proc.returncode}")
-    try:
-        data = json.loads("\n".join(out) or "{}")
-    except json.JSONDecodeError as exc:
-        raise OperatorError(f"terraform output -json printed no JSON ({exc.msg})") from exc
+    data = _json_of(s, ["output", "-json"], cancel, empty="{}")
     return {k: v for k, v in data.items() if isinstance(v, dict)}
