@@ -34,6 +34,10 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?daemonsets$"), "daemonsets"),
 ]
 _LOG = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/pods/(?P<pod>[^/]+)/log$")
+_ONE = re.compile(
+    r"^/apis/apps/v1/namespaces/(?P<ns>[^/]+)/(?P<res>deployments|statefulsets)/(?P<name>[^/]+)(?:/status)?$"
+)
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 _VERSION = {
     "major": "1",
     "minor": "31",
@@ -90,11 +94,60 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def _write(self) -> None:
-        """Any write is recorded (tests assert the console makes none) and refused as a read-only user."""
+        """Any write is recorded (tests assert the console makes none) and refused as a read-only user,
+        except a rollout restart's patch when the double accepts them (``accept_restarts``)."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode(errors="replace") if length else ""
         self.server.writes.append(f"{self.command} {self.path} {body}".rstrip())
+        one = _ONE.match(urlsplit(self.path).path)
+        if self.command == "PATCH" and one and self.server.double.accept_restarts:
+            self._restart(one["res"], one["ns"], one["name"], body)
+            return
         self._status(403, "Forbidden", f"the double is read-only: {self.command} {urlsplit(self.path).path}")
+
+    def _restart(self, res: str, ns: str, name: str, body: str) -> None:
+        """``kubectl rollout restart``'s patch: a new pod template, so a new generation whose rollout
+        then advances one pod per read (see ``_get_one``), as a controller would between polls."""
+        try:
+            stamp = json.loads(body)["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
+        except (ValueError, KeyError, TypeError):
+            self._status(422, "Invalid", "the double accepts only the restartedAt annotation patch")
+            return
+        obj = self.server.current(res, ns, name)
+        if obj is None:
+            self._status(404, "NotFound", f'{res} "{name}" not found')
+            return
+        meta, spec, status = obj["metadata"], obj["spec"], obj["status"]
+        spec["template"].setdefault("metadata", {}).setdefault("annotations", {})[RESTARTED_AT] = stamp
+        meta["generation"] = int(meta.get("generation") or 1) + 1
+        status["updatedReplicas"] = 0
+        if res == "statefulsets":
+            status["updateRevision"] = f"{name}-rev{meta['generation']}"
+        else:
+            status["replicas"] = int(spec.get("replicas", 1)) + 1  # the surge pod next to the old ones
+        self.server.rollouts[(res, ns, name)] = obj
+        self._send(200, obj)
+
+    def _get_one(self, res: str, ns: str, name: str) -> None:
+        key = (res, ns, name)
+        obj = self.server.current(res, ns, name)
+        if obj is None:
+            self._status(404, "NotFound", f'{res} "{name}" not found')
+            return
+        if key in self.server.rollouts:
+            # The controller's progress between two polls: the first read sees the new generation
+            # observed and nothing updated, then one more pod per read until all are.
+            meta, spec, status = obj["metadata"], obj["spec"], obj["status"]
+            wanted = int(spec.get("replicas", 1))
+            if status.get("observedGeneration") != meta["generation"]:
+                status["observedGeneration"] = meta["generation"]
+            else:
+                status["updatedReplicas"] = min(wanted, int(status.get("updatedReplicas") or 0) + 1)
+            if status["updatedReplicas"] == wanted:
+                status |= {"readyReplicas": wanted, "availableReplicas": wanted, "replicas": wanted}
+                if res == "statefulsets":
+                    status["currentRevision"] = status["updateRevision"]
+        self._send(200, obj)
 
     do_POST = do_PUT = do_PATCH = do_DELETE = _write
 
@@ -131,6 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _VERSION)
             return
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        one = _ONE.match(url.path)
+        if one is not None:
+            self._get_one(one["res"], one["ns"], one["name"])
+            return
         log = _LOG.match(url.path)
         if log is not None:
             self._log(log["ns"], log["pod"], query)
@@ -157,6 +214,15 @@ class _Server(ThreadingHTTPServer):
         self.double = double
         self.requests: list[str] = []
         self.writes: list[str] = []
+        self.rollouts: dict[tuple[str, str, str], dict] = {}  # restarted workloads, as they now are
+
+    def current(self, res: str, ns: str, name: str) -> dict | None:
+        if (res, ns, name) in self.rollouts:
+            return self.rollouts[(res, ns, name)]
+        items = self.load(res)["items"]
+        return next(
+            (it for it in items if it["metadata"]["namespace"] == ns and it["metadata"]["name"] == name), None
+        )
 
     def load(self, name: str) -> dict:
         return json.loads(
@@ -177,6 +243,7 @@ class KubeDouble:
         # ``data``: another folder of scenarios (a bench's generated cluster), else the recorded ones.
         self.data = data or DATA
         self.scenario = scenario
+        self.accept_restarts = False  # True: a rollout restart's PATCH is applied, other writes still refused
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None

@@ -44,6 +44,11 @@ class ComponentStatus(TypedDict, total=False):
     log: str | None
     started_at: float | None
     node: str | None  # the topology node that runs it in the real cluster
+    # Kept by the watchdog (and `up`) when a dead process is started again; 0 for a new process.
+    restarts: int
+    last_restart_at: float | None
+    last_exit: str | None  # how the previous run ended, e.g. "killed by SIGKILL"
+    backoff_until: float | None  # dead, and the watchdog waits until then (CrashLoopBackOff)
 
 
 class SandboxStatus(TypedDict, total=False):
@@ -53,6 +58,14 @@ class SandboxStatus(TypedDict, total=False):
     aws: dict[str, Any] | None
     database: str
     vhost: str
+    watchdog: WatchdogStatus
+
+
+class WatchdogStatus(TypedDict):
+    """The process that restarts dead components (``ecoeco-sandbox watch``, started by ``up``)."""
+
+    pid: int | None  # only while alive
+    alive: bool
 
 
 class StateError(RuntimeError):
@@ -147,6 +160,10 @@ def read_status(
             # Beyond the contract, for the console's process view: where to read its log, since when.
             row["log"] = entry.get("log")
             row["started_at"] = entry.get("started_at") if alive else None
+            row["restarts"] = int(entry.get("restarts") or 0)
+            row["last_restart_at"] = entry.get("last_restart_at")
+            row["last_exit"] = entry.get("last_exit")
+            row["backoff_until"] = None if alive else entry.get("backoff_until")
         row["node"] = node_for(name)
         components.append(row)
 
@@ -160,6 +177,9 @@ def read_status(
     if state:
         status["database"] = state.get("database", "")
         status["vhost"] = state.get("vhost", "")
+        watchdog = state.get("watchdog") or {}
+        watchdog_alive = pid_alive(watchdog.get("pid"), watchdog.get("start_time"))
+        status["watchdog"] = {"pid": watchdog.get("pid") if watchdog_alive else None, "alive": watchdog_alive}
     return status
 
 

@@ -26,6 +26,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("ansible", "Ansible stages"),
     ("cdn", "CDN"),
     ("recovery", "Recovery"),
+    ("restart", "Rolling restart"),
 )
 
 
@@ -36,7 +37,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, recovery, terraform
+    from ecoeco.console.ops import ansible, cdn, recovery, restart, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -54,6 +55,7 @@ def operations() -> dict[str, Operation[Any]]:
         recovery.WalReplay(),
         recovery.WalCheckpoint(),
         recovery.DlqRequeue(),
+        restart.RolloutRestart(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:

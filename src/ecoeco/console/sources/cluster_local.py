@@ -8,6 +8,7 @@ mapped to it (the master) is Unknown: there is no control plane on loopback.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,11 @@ class LocalClusterSource:
             for comp in processes:
                 sample = data.samples.get(pid) if (pid := comp.get("pid")) else None
                 alive = bool(comp.get("alive"))
+                # The sandbox's watchdog waits before restarting a process that keeps dying.
+                backing_off = (comp.get("backoff_until") or 0) > time.time()
+                down_message = "process not running or its port is closed"
+                if comp.get("last_exit"):
+                    down_message += f"; last exit: {comp['last_exit']}"
                 node.pods.append(
                     PodInfo(
                         name=comp["name"],
@@ -94,9 +100,13 @@ class LocalClusterSource:
                         kind="Process",
                         phase="Running" if alive else "Failed",
                         ready=alive,
-                        waiting_reason=None if alive else "ProcessExited",
-                        message=None if alive else "process not running or its port is closed",
+                        restarts=int(comp.get("restarts") or 0),
+                        waiting_reason=None
+                        if alive
+                        else ("CrashLoopBackOff" if backing_off else "ProcessExited"),
+                        message=None if alive else down_message,
                         owner=comp["name"],
+                        start_time=comp.get("started_at"),
                         cpu_percent=sample.cpu_percent if sample else None,
                         mem_bytes=sample.rss_bytes if sample else None,
                     )

@@ -1,4 +1,4 @@
-"""``ecoeco-sandbox up|status|down|load``."""
+"""``ecoeco-sandbox up|status|down|restart|load`` (and ``watch``, the watchdog ``up`` starts)."""
 
 from __future__ import annotations
 
@@ -18,16 +18,26 @@ EXIT_START = 3
 
 def _print_status(status: SandboxStatus) -> None:
     print(f"sandbox: {'running' if status['running'] else 'NOT running'}   state: {status['state_dir']}")
-    rows = [("COMPONENT", "KIND", "ALIVE", "PID", "URL", "NODE")]
+    rows = [("COMPONENT", "KIND", "ALIVE", "PID", "RESTARTS", "URL", "NODE")]
     for c in status["components"]:
         alive = "skipped" if c.get("skipped") else ("yes" if c["alive"] else "NO")
-        rows.append((c["name"], c["kind"], alive, str(c["pid"] or "-"), c["url"] or "-", c["node"] or "-"))
+        restarts = str(c["restarts"]) if "restarts" in c else "-"
+        rows.append(
+            (c["name"], c["kind"], alive, str(c["pid"] or "-"), restarts, c["url"] or "-", c["node"] or "-")
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     for c in status["components"]:
         if c.get("skipped"):
             print(f"note: {c['skipped']}")
+    for c in status["components"]:
+        if c.get("restarts") and c.get("last_exit"):
+            print(f"{c['name']}: restarted {c['restarts']}x, last exit: {c['last_exit']}")
+    watchdog = status.get("watchdog")
+    if watchdog is not None:
+        running = f"pid {watchdog['pid']}" if watchdog["alive"] else "NOT running (up starts it)"
+        print(f"watchdog: {running}")
     aws = status.get("aws")
     if aws:
         print(
@@ -99,6 +109,26 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def cmd_restart(args: argparse.Namespace) -> int:
+    from ecoeco.services.sandbox.supervisor import RestartError, StartError, restart
+
+    try:
+        restart(args.names, SandboxSettings(), say=lambda line: print(line, flush=True))
+    except RestartError as exc:
+        print(f"ecoeco-sandbox restart: {exc}", file=sys.stderr)
+        return 2
+    except StartError as exc:
+        print(f"ecoeco-sandbox restart: {exc}", file=sys.stderr)
+        return EXIT_START
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from ecoeco.services.sandbox.watchdog import Watchdog
+
+    return Watchdog(SandboxSettings(), say=lambda line: print(line, flush=True)).run()
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from ecoeco.services.sandbox.load import LoadError, run_load
 
@@ -147,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_down = sub.add_parser("down", help="stop everything the sandbox started")
     p_down.add_argument("--purge", action="store_true", help="also drop the database, vhost and state dir")
     p_down.set_defaults(func=cmd_down)
+    p_restart = sub.add_parser(
+        "restart", help="rolling restart: stop, start and wait for health, one component at a time"
+    )
+    p_restart.add_argument("names", nargs="+", metavar="NAME", help="component(s), e.g. storage auth")
+    p_restart.set_defaults(func=cmd_restart)
+    # Started by `up`, stopped by `down`: not for people.
+    p_watch = sub.add_parser("watch")
+    p_watch.set_defaults(func=cmd_watch)
     p_load = sub.add_parser("load", help="drive realistic traffic through the APIs, then stop")
     p_load.add_argument("--rate", type=_positive, default=5.0, help="requests started per second (default 5)")
     p_load.add_argument("--duration", type=_positive, default=30.0, help="seconds (default 30)")

@@ -33,7 +33,7 @@ def component(name: str) -> Component:
     return Component(name, component_kind(name))
 
 
-def _entry_point(script: str, module: str) -> list[str]:
+def entry_point(script: str, module: str) -> list[str]:
     """The installed console script next to this interpreter, else the same entry point via ``-c``."""
     candidate = Path(sys.executable).parent / script
     if candidate.exists():
@@ -45,7 +45,7 @@ def command(name: str, port: int, *, state_dir: Path, prometheus_bin: str) -> li
     comp = component(name)
     if comp.kind == "api":
         return [
-            *_entry_point("ecoeco-api", "ecoeco.services.api_cli"),
+            *entry_point("ecoeco-api", "ecoeco.services.api_cli"),
             name,
             "--host",
             "127.0.0.1",
@@ -54,7 +54,7 @@ def command(name: str, port: int, *, state_dir: Path, prometheus_bin: str) -> li
         ]
     if comp.kind == "worker":
         return [
-            *_entry_point("ecoeco-worker", "ecoeco.services.workers.cli"),
+            *entry_point("ecoeco-worker", "ecoeco.services.workers.cli"),
             name,
             "--metrics-port",
             str(port),

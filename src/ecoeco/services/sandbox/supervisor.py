@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ import httpx
 import psycopg
 
 from ecoeco.services.sandbox import aws, prereqs
-from ecoeco.services.sandbox.components import command, component
+from ecoeco.services.sandbox.components import command, component, entry_point
 from ecoeco.services.sandbox.processes import free_port as pick_free_port
 from ecoeco.services.sandbox.processes import port_free, reap, start_detached, stop_group
 from ecoeco.services.sandbox.prometheus_config import alert_rules, scrape_config, write_config
@@ -56,12 +56,28 @@ class UpReport:
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """One ``up``/``down`` at a time per state dir (the console may start the sandbox too)."""
+    """One ``up``/``down``/``restart`` at a time per state dir (the console may start the sandbox too)."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with (directory / ".lock").open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def try_locked(directory: Path) -> Iterator[bool]:
+    """The same lock without waiting: the watchdog leaves the sandbox alone while ``up``/``down`` run."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (directory / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -121,14 +137,25 @@ def _choose_port(previous: int | None) -> int:
     return pick_free_port()
 
 
-def _spawn(
-    name: str, settings: SandboxSettings, directory: Path, state: dict[str, Any], jwt_secret: str
+def spawn(
+    name: str,
+    settings: SandboxSettings,
+    directory: Path,
+    state: dict[str, Any],
+    jwt_secret: str,
+    *,
+    restarted: str | None = None,
+    leftover_grace_s: float | None = None,
 ) -> dict[str, Any]:
+    """Start ``name`` on its previous port when free. ``restarted`` (how the previous run ended) counts
+    a restart of a dead process, as the kubelet would; without it the process is new (a first start,
+    or a rolling restart: a new pod in Kubernetes), and its restart count starts again at 0."""
     comps = state["components"]
     previous = comps.get(name) or {}
     if previous.get("pid"):
         # Leftovers of a half-dead component (e.g. a pool child whose parent died) would hold its port.
-        stop_group(previous["pid"], previous.get("start_time"), settings.stop_grace_s)
+        grace = settings.stop_grace_s if leftover_grace_s is None else leftover_grace_s
+        stop_group(previous["pid"], previous.get("start_time"), grace)
     port = _choose_port(previous.get("port"))
     comp = component(name)
     cmd = command(name, port, state_dir=directory, prometheus_bin=settings.prometheus_bin)
@@ -144,7 +171,14 @@ def _spawn(
         "health_url": comp.health_url(port),
         "log": str(log_path(directory, name)),
         "started_at": time.time(),
+        "restarts": 0,
     }
+    if restarted is not None:
+        entry |= {
+            "restarts": int(previous.get("restarts") or 0) + 1,
+            "last_restart_at": entry["started_at"],
+            "last_exit": restarted,
+        }
     comps[name] = entry
     save_state(directory, state)
     return entry
@@ -237,10 +271,12 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
 
         dead = [n for n in MANAGED if n not in report.skipped and not managed_alive(comps.get(n))]
         report.kept = [n for n in MANAGED if n not in dead and n not in report.skipped]
+        # A pid that `down` did not clear: the process died on its own, and this start is its restart.
+        found_dead = {n: "found dead by up" for n in dead if (comps.get(n) or {}).get("pid")}
 
         if "aws" in dead:
             old_port = (comps.get("aws") or {}).get("port")
-            _spawn("aws", settings, directory, state, jwt_secret)
+            spawn("aws", settings, directory, state, jwt_secret, restarted=found_dead.get("aws"))
             report.started.append("aws")
             wait_healthy(["aws"], settings, directory, state)
             if comps["aws"]["port"] != old_port:
@@ -264,7 +300,7 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
 
         to_start = [n for n in (*API_SERVICES, *WORKERS) if n in dead]
         for name in to_start:
-            _spawn(name, settings, directory, state, jwt_secret)
+            spawn(name, settings, directory, state, jwt_secret, restarted=found_dead.get(name))
             report.started.append(name)
 
         if "prometheus" not in report.skipped:
@@ -284,7 +320,14 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
             changed = write_config(directory, config, alert_rules(settings.wal_sync_interval_s))
             if "prometheus" in dead:
                 comps.setdefault("prometheus", {})["port"] = prom_port
-                _spawn("prometheus", settings, directory, state, jwt_secret)
+                spawn(
+                    "prometheus",
+                    settings,
+                    directory,
+                    state,
+                    jwt_secret,
+                    restarted=found_dead.get("prometheus"),
+                )
                 to_start.append("prometheus")
                 report.started.append("prometheus")
             elif changed:
@@ -298,8 +341,82 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
                 report.warnings.append(f"{name} is up but not ready: {problem}")
                 say(f"warning: {name} is up but not ready: {problem}")
 
+        if start_watchdog(directory, state):
+            report.started.append("watchdog")
         save_state(directory, state)
     return report
+
+
+def watchdog_alive(state: Mapping[str, Any]) -> bool:
+    entry = state.get("watchdog") or {}
+    return pid_alive(entry.get("pid"), entry.get("start_time"))
+
+
+def start_watchdog(directory: Path, state: dict[str, Any]) -> bool:
+    """Start the watchdog unless one runs for this state dir (the caller holds the lock, so two ``up``s
+    cannot both start one). True when it was started."""
+    if watchdog_alive(state):
+        return False
+    cmd = [*entry_point("ecoeco-sandbox", "ecoeco.services.sandbox.cli"), "watch"]
+    # Its settings (state dir, back-off) come from the same ECOECO_SANDBOX_* environment as ours.
+    env = dict(os.environ) | {"ECOECO_SANDBOX_DIR": str(directory), "PYTHONUNBUFFERED": "1"}
+    pid = start_detached(cmd, log_path=log_path(directory, "watchdog"), env=env, cwd=directory)
+    state["watchdog"] = {
+        "pid": pid,
+        "start_time": process_start_time(pid),
+        "log": str(log_path(directory, "watchdog")),
+        "started_at": time.time(),
+    }
+    return True
+
+
+def stop_watchdog(state: dict[str, Any], grace_s: float) -> str | None:
+    """Stop the watchdog first, so it does not restart what ``down`` stops. None when there was none."""
+    entry = state.get("watchdog")
+    if not entry or not entry.get("pid"):
+        return None
+    outcome = stop_group(entry["pid"], entry.get("start_time"), grace_s)
+    state["watchdog"] = {**entry, "pid": None, "start_time": None}
+    return outcome
+
+
+class RestartError(RuntimeError):
+    """``restart`` was asked for something it cannot restart; nothing was stopped."""
+
+
+def restart(names: list[str], settings: SandboxSettings | None = None, say: Say = print) -> list[str]:
+    """Rolling restart, as ``kubectl rollout restart`` does it with one replica: each process in turn
+    is stopped gracefully, started again on its port, and waited for until healthy before the next.
+    Holding the lock keeps the watchdog from restarting what is being stopped on purpose."""
+    settings = settings or SandboxSettings()
+    directory = state_dir(settings)
+    with _locked(directory):
+        state = load_state(directory)
+        if state is None:
+            raise RestartError("the sandbox is not started here (ecoeco-sandbox up starts it)")
+        comps = state["components"]
+        unknown = [n for n in names if n not in MANAGED]
+        if unknown:
+            raise RestartError(f"unknown component(s) {', '.join(unknown)}; choose from {', '.join(MANAGED)}")
+        stopped = [n for n in names if not managed_alive(comps.get(n))]
+        if stopped:
+            raise RestartError(f"not running: {', '.join(stopped)} (ecoeco-sandbox up starts it)")
+        jwt_secret = ensure_jwt_secret(directory)
+        done: list[str] = []
+        for name in names:
+            old = comps[name]
+            say(f"{name}: stopping pid {old['pid']} (SIGTERM, up to {settings.stop_grace_s:.0f} s)")
+            outcome = stop_group(old["pid"], old.get("start_time"), settings.stop_grace_s)
+            say(f"{name}: {outcome}")
+            new = spawn(name, settings, directory, state, jwt_secret)
+            say(f"{name}: started pid {new['pid']} on port {new['port']}; waiting for {new['health_url']}")
+            wait_healthy([name], settings, directory, state)
+            if name == "aws":  # moto's resources lived in its memory
+                state["aws"] = aws.ensure_resources(new["url"], settings.aws_region, settings.s3_bucket)
+                save_state(directory, state)
+            say(f"{name}: healthy")
+            done.append(name)
+        return done
 
 
 @dataclass
@@ -319,6 +436,8 @@ def down(settings: SandboxSettings | None = None, purge: bool = False) -> DownRe
     with _locked(directory):
         state = load_state(directory) or _new_state(settings)
         comps = state["components"]
+        if (outcome := stop_watchdog(state, settings.stop_grace_s)) is not None:
+            report.stopped["watchdog"] = outcome
         running = {n: e for n, e in comps.items() if e.get("pid")}
 
         def stop(name: str) -> tuple[str, str]:

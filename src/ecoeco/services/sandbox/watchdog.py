@@ -1,0 +1,174 @@
+"""The sandbox's watchdog: restarts a managed process that died, the way the kubelet restarts a
+container (at once the first time, then with a doubling back-off up to a cap, reset after a while
+running), on the same port, counting restarts in the state file the console reads.
+
+``up`` starts it (``ecoeco-sandbox watch``, detached, recorded under ``watchdog`` in the state) and
+``down`` stops it before anything else. It acts only while it holds the state dir's lock, taken
+without waiting: while ``up``, ``down`` or ``restart`` run, they own the sandbox. See
+docs/decisions/sandbox-supervisor.md.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ecoeco.services.sandbox import aws
+from ecoeco.services.sandbox.secrets_file import ensure_jwt_secret
+from ecoeco.services.sandbox.settings import SandboxSettings
+from ecoeco.services.sandbox.state import save_state, state_dir
+from ecoeco.services.sandbox.supervisor import log_tail, spawn, try_locked, wait_healthy
+from ecoeco.shared.procs import pid_alive
+from ecoeco.shared.sandbox_state import MANAGED, load_state
+
+
+@dataclass
+class Backoff:
+    """CrashLoopBackOff's shape with sandbox-sized numbers (the kubelet: 10 s doubling to 5 min,
+    reset after 10 min): a sandbox should heal within seconds of a single crash."""
+
+    initial_s: float = 1.0
+    cap_s: float = 30.0
+    reset_after_s: float = 60.0
+
+    def delay(self, crashes: int) -> float:
+        """Wait before restarting after ``crashes`` consecutive restarts that did not last."""
+        if crashes <= 0:
+            return 0.0
+        return min(self.cap_s, self.initial_s * 2 ** (crashes - 1))
+
+
+@dataclass
+class _Track:
+    crashes: int = 0  # consecutive restarts that did not last reset_after_s
+    restarted_at: float = 0.0
+    dead_since: float | None = None
+    exit: str | None = None
+    not_before: float = 0.0
+
+
+def exit_description(pid: int) -> str:
+    """How ``pid`` ended, when we can still learn it (only a parent can; ``up`` exits, so the processes
+    it started belong to init and their status is gone)."""
+    try:
+        waited, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return "process gone (exit status unknown)"
+    if waited == 0:
+        return "process gone (exit status unknown)"
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
+class Watchdog:
+    def __init__(
+        self,
+        settings: SandboxSettings,
+        backoff: Backoff | None = None,
+        poll_s: float = 0.5,
+        say=print,
+    ) -> None:
+        self.settings = settings
+        self.directory: Path = state_dir(settings)
+        self.backoff = backoff or Backoff()
+        self.poll_s = poll_s
+        self.say = say
+        self.tracks: dict[str, _Track] = {}
+        self.stopping = False
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        self.say(f"watchdog {os.getpid()} watching {self.directory}")
+        while not self.stopping:
+            state = load_state(self.directory)
+            if state is None or (state.get("watchdog") or {}).get("pid") != os.getpid():
+                # The state dir was purged, or another watchdog replaced this one: nothing to guard.
+                self.say("watchdog: no longer the sandbox's watchdog; exiting")
+                return 0
+            self.check(state)
+            time.sleep(self.poll_s)
+        return 0
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def check(self, state: dict[str, Any]) -> None:
+        now = time.time()
+        for name in MANAGED:
+            entry = state["components"].get(name) or {}
+            if entry.get("skipped") or not entry.get("pid"):
+                continue  # never started, or stopped by `down`: not ours to restart
+            track = self.tracks.setdefault(name, _Track())
+            if pid_alive(entry["pid"], entry.get("start_time")):
+                track.dead_since = None
+                if track.crashes and now - track.restarted_at > self.backoff.reset_after_s:
+                    track.crashes = 0
+                continue
+            if track.dead_since is None:
+                track.dead_since = now
+                track.exit = exit_description(entry["pid"])
+                track.not_before = now + self.backoff.delay(track.crashes)
+                self.say(f"{name}: {track.exit}; restart in {track.not_before - now:.0f} s")
+                if track.not_before > now:
+                    self._record(name, {"backoff_until": track.not_before})
+            if now >= track.not_before:
+                self._restart(name, track)
+
+    def _record(self, name: str, fields: dict[str, Any]) -> None:
+        with try_locked(self.directory) as locked:
+            if not locked:
+                return
+            state = load_state(self.directory)
+            if state and name in state["components"]:
+                state["components"][name] |= fields
+                save_state(self.directory, state)
+
+    def _restart(self, name: str, track: _Track) -> None:
+        with try_locked(self.directory) as locked:
+            if not locked:
+                return  # up/down/restart is at work; look again next round
+            state = load_state(self.directory)
+            entry = (state or {}).get("components", {}).get(name) or {}
+            if not state or not entry.get("pid") or pid_alive(entry["pid"], entry.get("start_time")):
+                track.dead_since = None  # someone else restarted or stopped it meanwhile
+                return
+            entry.pop("backoff_until", None)
+            jwt_secret = ensure_jwt_secret(self.directory)
+            new = spawn(
+                name,
+                self.settings,
+                self.directory,
+                state,
+                jwt_secret,
+                restarted=track.exit,
+                # What is left of a dead process (pool children) holds its port: do not wait long for it.
+                leftover_grace_s=1.0,
+            )
+            self.say(
+                f"{name}: restarted as pid {new['pid']} on port {new['port']} (restart {new['restarts']})"
+            )
+            if name == "aws":
+                self._recreate_aws(state)
+        track.crashes += 1
+        track.restarted_at = time.time()
+        track.dead_since = None
+
+    def _recreate_aws(self, state: dict[str, Any]) -> None:
+        """moto kept the bucket and the distribution in memory: make them again (same port, so the
+        services' endpoint still holds)."""
+        try:
+            wait_healthy(["aws"], self.settings, self.directory, state)
+            state["aws"] = aws.ensure_resources(
+                state["components"]["aws"]["url"], self.settings.aws_region, self.settings.s3_bucket
+            )
+        except Exception as exc:  # noqa: BLE001  (botocore or StartError: the watchdog must live on; say why)
+            self.say(f"aws: restarted but not set up ({exc}); last lines:\n{log_tail(self.directory, 'aws')}")
+            return
+        save_state(self.directory, state)
