@@ -1,5 +1,6 @@
 """``ecoeco-sandbox`` end to end on the real PostgreSQL, RabbitMQ, Redis and Prometheus:
-up -> status -> health -> Prometheus scrapes -> idempotent up -> restart of a dead part -> load -> down."""
+up -> status -> health -> Prometheus scrapes -> idempotent up -> restart of a dead part (by up, and by
+the watchdog) -> load -> down."""
 
 from __future__ import annotations
 
@@ -178,50 +179,60 @@ def test_the_console_wheel_without_the_platform_reads_this_sandbox(
 
 
 def test_second_up_changes_nothing(sandbox: Sandbox) -> None:
-    before = sandbox.state()["components"]
+    before = sandbox.state()
     again = sandbox.run("up")
     assert again.returncode == 0, again.stderr
     assert "nothing changed" in again.stdout
-    after = sandbox.state()["components"]
-    assert {n: (e["pid"], e["port"]) for n, e in after.items()} == {
-        n: (e["pid"], e["port"]) for n, e in before.items()
+    after = sandbox.state()
+    assert {n: (e["pid"], e["port"]) for n, e in after["components"].items()} == {
+        n: (e["pid"], e["port"]) for n, e in before["components"].items()
     }
+    assert after["watchdog"]["pid"] == before["watchdog"]["pid"]  # still the one watchdog
 
 
 def test_up_restarts_only_the_dead_component_on_its_port(sandbox: Sandbox) -> None:
-    before = sandbox.state()["components"]
-    victim = before["location"]
+    before = sandbox.state()
+    # Without the watchdog (it would restart the victim first), `up` is what brings it back.
+    watchdog = before["watchdog"]
+    os.kill(watchdog["pid"], signal.SIGKILL)
+    assert eventually(lambda: not pid_alive(watchdog["pid"], watchdog["start_time"]), timeout=10)
+    victim = before["components"]["location"]
     os.killpg(victim["pid"], signal.SIGKILL)
     assert eventually(lambda: not pid_alive(victim["pid"], victim["start_time"]), timeout=10)
     code, status = sandbox.status()
     assert code == 1 and status["running"] is False
     assert [c["name"] for c in status["components"] if not c["alive"]] == ["location"]
+    assert status["watchdog"] == {"pid": None, "alive": False}
 
     again = sandbox.run("up")
     assert again.returncode == 0, again.stderr
-    assert "started: location" in again.stdout
-    after = sandbox.state()["components"]
-    assert after["location"]["pid"] != victim["pid"] and after["location"]["port"] == victim["port"]
-    unchanged = {n for n in before if n != "location"}
-    assert {n: after[n]["pid"] for n in unchanged} == {n: before[n]["pid"] for n in unchanged}
-    assert httpx.get(f"{after['location']['url']}/health", timeout=5).status_code == 200
+    assert "started: location, watchdog" in again.stdout
+    after = sandbox.state()
+    comps = after["components"]
+    assert comps["location"]["pid"] != victim["pid"] and comps["location"]["port"] == victim["port"]
+    # A process that died and was started again is a restart, as the kubelet counts it.
+    assert comps["location"]["restarts"] == 1 and comps["location"]["last_exit"] == "found dead by up"
+    unchanged = {n for n in before["components"] if n != "location"}
+    assert {n: comps[n]["pid"] for n in unchanged} == {n: before["components"][n]["pid"] for n in unchanged}
+    assert httpx.get(f"{comps['location']['url']}/health", timeout=5).status_code == 200
+    assert sandbox.status()[1]["watchdog"]["alive"]
 
 
-def test_up_recreates_bucket_and_distribution_when_moto_restarts(sandbox: Sandbox) -> None:
+def test_the_watchdog_restarts_moto_and_recreates_bucket_and_distribution(sandbox: Sandbox) -> None:
     before = sandbox.state()["components"]
     moto = before["aws"]
     os.killpg(moto["pid"], signal.SIGKILL)
-    assert eventually(lambda: not pid_alive(moto["pid"], moto["start_time"]), timeout=10)
 
-    again = sandbox.run("up")
-    assert again.returncode == 0, again.stderr
-    assert "started: aws" in again.stdout
+    def back() -> dict[str, Any] | None:
+        code, status = sandbox.status()
+        aws = next(c for c in status["components"] if c["name"] == "aws")
+        return status if code == 0 and aws["pid"] != moto["pid"] and status["aws"] else None
+
+    assert eventually(back, timeout=90), sandbox.status()
     after = sandbox.state()["components"]
     # Same port, so the services keep their S3 endpoint and are left alone.
-    assert after["aws"]["port"] == moto["port"]
+    assert after["aws"]["port"] == moto["port"] and after["aws"]["restarts"] == 1
     assert {n: after[n]["pid"] for n in API_SERVICES} == {n: before[n]["pid"] for n in API_SERVICES}
-    _, status = sandbox.status()
-    assert status["running"] is True
     test_the_aws_endpoint_has_the_bucket_with_cors_and_the_distribution(sandbox)
 
 
@@ -262,8 +273,13 @@ def test_down_leaves_no_process_and_keeps_data(sandbox: Sandbox) -> None:
     ports = {n: e["port"] for n, e in entries.items() if e.get("port")}
     assert set(pids) == set(MANAGED)
 
+    watchdog = sandbox.state()["watchdog"]
+    assert pid_alive(watchdog["pid"], watchdog["start_time"])
+
     result = sandbox.run("down")
     assert result.returncode == 0, result.stderr
+    assert "watchdog: stopped" in result.stdout
+    assert not pid_alive(watchdog["pid"]) and group_members(watchdog["pid"]) == []
     for name, pid in pids.items():
         assert not pid_alive(pid), name
         assert group_members(pid) == [], name
