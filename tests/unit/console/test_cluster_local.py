@@ -68,3 +68,24 @@ def test_a_sandbox_that_is_not_running_is_a_source_error(
     monkeypatch.setenv("ECOECO_SANDBOX_DIR", str(tmp_path))  # an empty state dir: nothing was ever started
     with pytest.raises(SourceError, match="sandbox is not running"):
         LocalClusterSource().poll()
+
+
+def test_the_watchdog_s_restarts_and_back_off_show_as_pod_restarts_and_crash_loop() -> None:
+    import time
+
+    def status() -> dict:
+        st = _status()
+        auth, storage = st["components"][0], st["components"][1]
+        auth |= {"restarts": 2, "last_exit": "killed by SIGKILL", "started_at": 1700000000.0}
+        storage |= {"restarts": 5, "last_exit": "exited with code 1", "backoff_until": time.time() + 30}
+        return st
+
+    source = LocalClusterSource(status_reader=status)
+    snap = Snapshot()
+    source.apply(snap, source.poll())
+    pods = {p.name: p for p in snap.cluster.all_pods()}
+    assert pods["auth"].restarts == 2 and pods["auth"].phase == "Running"
+    assert pods["auth"].start_time == 1700000000.0
+    storage = pods["storage"]
+    assert storage.restarts == 5 and storage.waiting_reason == "CrashLoopBackOff"
+    assert storage.message and "last exit: exited with code 1" in storage.message
