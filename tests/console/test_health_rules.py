@@ -62,6 +62,18 @@ def test_error_ratio_thresholds() -> None:
     assert health.metric_health(ServiceMetrics(service="waste", request_rate=5, error_ratio=0.083)) == "bad"
 
 
+def test_wal_warns_only_while_the_last_sync_attempt_failed() -> None:
+    base = {"worker": "ai", "unsynced_rows": 0, "sync_interval_s": 30.0, "sync_errors_total": 1}
+    # error then success: over (the counter still says 1, and always will)
+    assert health.wal_health(WalInfo(**base, last_sync_failure_ts=100.0, last_sync_success_ts=130.0)) == "ok"
+    # success then error: failing now
+    assert (
+        health.wal_health(WalInfo(**base, last_sync_success_ts=100.0, last_sync_failure_ts=130.0)) == "warn"
+    )
+    # errors and never a success
+    assert health.wal_health(WalInfo(**base, last_sync_failure_ts=130.0)) == "warn"
+
+
 def test_ages_are_relative_to_the_snapshot_not_the_clock() -> None:
     snap = Snapshot.model_validate(
         {"taken_at": 1000.0, "sources": {"queues": {"name": "queues", "updated_at": 925.0}}}

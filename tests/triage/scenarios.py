@@ -300,6 +300,7 @@ def s_postgres_down() -> Snapshot:
             s.ready = False
     w = next(w for w in snap.wal if w.worker == "storage")
     w.unsynced_rows, w.oldest_unsynced_age_s, w.sync_interval_s, w.sync_errors_total = 900, 1900.0, 300.0, 7.0
+    w.last_sync_failure_ts = snap.taken_at - 20
     return snap
 
 

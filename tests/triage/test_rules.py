@@ -150,10 +150,22 @@ def test_postgres_down_is_one_finding_and_explains_the_journal() -> None:
     assert w.severity == "critical" and "PostgreSQL" in w.cause  # 1900 s > 2 x 300 s
 
 
-def test_wal_sync_errors_alone_are_a_warning() -> None:
+def test_a_failed_sync_after_the_last_success_is_a_warning() -> None:
     snap = sc.healthy()
-    snap.wal[0].sync_errors_total = 2.0
-    assert only(rules.wal_backlog(snap)).severity == "warning"
+    w = snap.wal[0]
+    w.sync_errors_total = 2.0
+    w.last_sync_failure_ts = (w.last_sync_success_ts or snap.taken_at) + 5
+    f = only(rules.wal_backlog(snap))
+    assert f.severity == "warning" and "the last sync failed (2 sync errors in all)" in f.evidence
+
+
+def test_old_sync_errors_followed_by_a_success_are_no_finding() -> None:
+    """Issue 13 item 9: the error counter only grows; one failed sync must not warn forever."""
+    snap = sc.healthy()
+    w = snap.wal[0]
+    w.sync_errors_total = 2.0
+    w.last_sync_failure_ts = (w.last_sync_success_ts or snap.taken_at) - 5
+    assert rules.wal_backlog(snap) == []
 
 
 def test_error_rate_and_latency() -> None:

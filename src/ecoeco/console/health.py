@@ -203,9 +203,17 @@ def wal_health(w: WalInfo) -> HealthLevel:
     # A backlog older than two sync intervals means at least one sync did not happen.
     if oldest > 2 * interval:
         return "bad"
-    if (w.sync_errors_total or 0) > 0 or oldest > interval:
+    if sync_failing(w) or oldest > interval:
         return "warn"
     return "ok"
+
+
+def sync_failing(w: WalInfo) -> bool:
+    """The last sync attempt we know of failed: a failure newer than the last success. (The error
+    counter only grows, so "any errors ever" would warn forever after one bad minute.)"""
+    if w.last_sync_failure_ts is None:
+        return False
+    return w.last_sync_success_ts is None or w.last_sync_failure_ts > w.last_sync_success_ts
 
 
 def metric_health(m: ServiceMetrics) -> HealthLevel:

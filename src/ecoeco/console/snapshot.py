@@ -231,6 +231,11 @@ class WalInfo(BaseModel):
     oldest_unsynced_age_s: float | None = None
     last_sync_success_ts: float | None = None
     sync_errors_total: float | None = None
+    last_sync_failure_ts: float | None = Field(
+        None,
+        description="when a sync last failed: the worker's own time, else when the console saw "
+        "sync_errors_total grow; a failure older than last_sync_success_ts is over",
+    )
     file_bytes: int | None = None
     rows_by_state: dict[str, int] = Field(default_factory=dict)
     unsynced_history: list[float] = Field(default_factory=list)

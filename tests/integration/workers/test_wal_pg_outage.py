@@ -18,6 +18,8 @@ from tests.integration.workers.conftest import (
 )
 from tests.integration.workers.tcp_proxy import TcpProxy
 
+from ecoeco.console import health
+from ecoeco.console.snapshot import WalInfo
 from ecoeco.shared.jobs import task_id
 
 pytestmark = pytest.mark.integration
@@ -60,6 +62,10 @@ def test_backlog_grows_while_postgres_is_away_then_drains(
         stats = broadcast(client_app, "wal_stats", storage.node)
         assert stats["unsynced_rows"] == JOBS and stats["sync_errors_total"] >= 2
         assert stats["last_sync_success_ts"] is None
+        assert stats["last_sync_failure_ts"] and storage.metric(
+            "ecoeco_wal_last_sync_failure_timestamp_seconds"
+        )
+        assert health.wal_health(WalInfo.model_validate(stats)) in ("warn", "bad")
         assert results_for(pg_url, jobs) == []
 
         proxy.start()  # PostgreSQL is back
@@ -67,6 +73,12 @@ def test_backlog_grows_while_postgres_is_away_then_drains(
         assert results_for(pg_url, jobs) == sorted((task_id(j, "storage"), "succeeded") for j in jobs)
         assert storage.metric("ecoeco_wal_last_sync_success_timestamp_seconds") > 0
         assert storage.metric("ecoeco_wal_oldest_unsynced_age_seconds") == 0
+        # Issue 13 item 9: the error counter still counts the outage, but the console's warning is over.
+        stats = broadcast(client_app, "wal_stats", storage.node)
+        assert (
+            stats["sync_errors_total"] >= 2 and stats["last_sync_success_ts"] > stats["last_sync_failure_ts"]
+        )
+        assert health.wal_health(WalInfo.model_validate(stats)) == "ok"
 
         # A second outage after a good sync: nothing already synced is pushed twice or lost.
         proxy.stop()

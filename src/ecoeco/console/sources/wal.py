@@ -6,6 +6,7 @@ alone is enough for the source to be healthy.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ecoeco.console.errors import short_error
@@ -23,6 +24,7 @@ _GAUGES = {
     "oldest_unsynced_age_s": "ecoeco_wal_oldest_unsynced_age_seconds",
     "last_sync_success_ts": "ecoeco_wal_last_sync_success_timestamp_seconds",
     "sync_errors_total": "ecoeco_wal_sync_errors_total",
+    "last_sync_failure_ts": "ecoeco_wal_last_sync_failure_timestamp_seconds",
     "file_bytes": "ecoeco_wal_file_bytes",
 }
 _INTS = {"unsynced_rows", "file_bytes"}
@@ -47,6 +49,19 @@ class WalSource:
         self._secrets = (broker_url,) if broker_url else ()
         self._prom: Any = None
         self._celery: Any = None
+        self._errors_seen: dict[str, float] = {}
+        self._errors_grew_at: dict[str, float] = {}
+
+    def _failure_seen(self, worker: str, errors_total: float | None) -> float | None:
+        """For a worker that does not say when its sync last failed: when its error counter was last
+        seen to grow. The first sight is not growth: when those errors happened is unknown, and the
+        backlog's age still tells a sync that is not happening now."""
+        previous = self._errors_seen.get(worker)
+        if errors_total is not None:
+            self._errors_seen[worker] = errors_total
+            if previous is not None and errors_total > previous:
+                self._errors_grew_at[worker] = time.time()
+        return self._errors_grew_at.get(worker)
 
     def poll_prometheus(self) -> dict[str, dict[str, Any]]:
         if not self.prometheus_url:
@@ -127,6 +142,9 @@ class WalSource:
                     setattr(info, field, value)
             if not info.last_sync_success_ts:
                 info.last_sync_success_ts = None  # 0 is the gauge's "never synced"
+            seen = self._failure_seen(worker, info.sync_errors_total)
+            if not info.last_sync_failure_ts:  # 0 is the gauge's "never failed"; absent from older workers
+                info.last_sync_failure_ts = seen
             if info.unsynced_rows == 0:
                 info.oldest_unsynced_age_s = None  # the gauge reads 0 when there is nothing to age
             info.unsynced_history = p.get("unsynced_history", [])

@@ -591,8 +591,8 @@ def wal_backlog(snap: Snapshot) -> list[Finding]:
         evidence = [
             f"{w.unsynced_rows} unsynced rows, oldest {w.oldest_unsynced_age_s or 0:.0f}s (sync every {interval:g}s)"
         ]
-        if w.sync_errors_total:
-            evidence.append(f"{w.sync_errors_total:g} sync errors")
+        if health.sync_failing(w):
+            evidence.append(f"the last sync failed ({w.sync_errors_total or 0:g} sync errors in all)")
         cause = ("PostgreSQL is unreachable: the journal cannot sync" if pg_down
                  else "the sync is failing or not running (PostgreSQL unreachable from the worker?)")  # fmt: skip
         out.append(Finding(rule="wal_backlog", severity="critical" if level == "bad" else "warning",

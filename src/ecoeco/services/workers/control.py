@@ -27,6 +27,7 @@ def wal_stats_reply() -> dict[str, Any]:
         "last_sync_success_ts": state.last_sync_success_ts,
         "sync_errors_total": state.sync_errors_total,
         "last_sync_error": state.last_error,
+        "last_sync_failure_ts": state.last_sync_failure_ts,
         "file_bytes": stats["file_bytes"],
         "rows_by_state": stats["rows_by_state"],
         "sync_interval_s": rt.syncer.interval_s,

@@ -58,6 +58,12 @@ class JournalCollector(Collector):
             last or 0.0,
         )
         yield _gauge(
+            "ecoeco_wal_last_sync_failure_timestamp_seconds",
+            "Unix time of the last failed sync (0 before the first)",
+            worker,
+            self.syncer.state.last_sync_failure_ts or 0.0,
+        )
+        yield _gauge(
             "ecoeco_wal_file_bytes", "Journal size on disk (db + -wal + -shm)", worker, stats["file_bytes"]
         )
         errors = CounterMetricFamily("ecoeco_wal_sync_errors", "Failed syncs", labels=["worker"])

@@ -89,6 +89,8 @@ class SyncState:
 
     last_sync_success_ts: float | None = None
     last_error: str | None = None
+    # When the counter last grew: judged against the last success, so one old failure is not news.
+    last_sync_failure_ts: float | None = None
     sync_errors_total: int = 0
     syncs_total: int = 0
     rows_pushed_total: int = 0
@@ -153,6 +155,7 @@ class Syncer:
                     ok=False, pushed=pushed, duration_s=time.monotonic() - started, error=_describe(exc)
                 )
                 self.state.sync_errors_total += 1
+                self.state.last_sync_failure_ts = time.time()
                 self.state.last_error = outcome.error
                 log.warning("wal sync failed (%d rows pushed before the error): %s", pushed, outcome.error)
             self.state.syncs_total += 1
