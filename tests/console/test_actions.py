@@ -63,6 +63,16 @@ async def test_a_writable_profile_lists_everything(state: Path) -> None:
         assert listed(app) == list(operations())
 
 
+async def test_the_sandbox_says_its_restarts_are_simulated(state: Path) -> None:
+    app = EcoApp(Profile(name="sandbox", environment="sandbox", sandbox=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
+        assert "restart" in listed(app)
+        note = str(app.screen.query_one("#actions-note").render())
+        assert "restarts are simulated: the sandbox restarts its own processes" in note
+
+
 @pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
 async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: Path) -> None:
     module = tmp_path / "module"

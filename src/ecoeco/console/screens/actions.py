@@ -129,6 +129,8 @@ class ActionsScreen(AreaScreen):
             )
         if is_simulated(runner.profile):
             notes.append(f"AWS is simulated: calls go to {escape(str(runner.profile.aws_endpoint_url))}")
+        if runner.profile.sandbox and runner.profile.cluster == "local":
+            notes.append("restarts are simulated: the sandbox restarts its own processes")
         notes.append("Enter opens one")
         self.query_one("#actions-note", Static).update(" · ".join(notes))
 
