@@ -35,8 +35,7 @@ def queue_rows(queues: list[QueueInfo]) -> list[Row]:
                     fmt.rate(q.publish_rate),
                     fmt.rate(q.deliver_rate),
                     fmt.rate(q.ack_rate),
-                    fmt.spark(q.depth_history, 12),
-                    q.via,
+                    fmt.spark(q.depth_history, 11),
                 ],
             )
         )
@@ -50,7 +49,8 @@ class QueuesScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield SyncedTable(
-            ["queue", "ready", "unacked", "consumers", "publish", "deliver", "ack", "depth", "via"],
+            # How the figures were read ("via") is in the depth line below: the table fits 80 columns.
+            ["queue", "ready", "unacked", "consumers", "publish", "deliver", "ack", "depth"],
             id="queues-table",
         )
         yield QuietStatic("", id="depth-title", classes="section")
@@ -73,6 +73,7 @@ class QueuesScreen(AreaScreen):
         peak = max(history) if history else 0
         title.show(
             f"{escape(queue.name)} depth · now {fmt.num(queue.ready)} · peak {fmt.num(peak)} · {len(history)} samples"
+            f" · via {escape(queue.via)}"
         )
         if list(chart.data or []) != history:
             chart.data = list(history)

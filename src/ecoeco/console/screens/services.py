@@ -95,7 +95,7 @@ class ServicesScreen(AreaScreen):
         yield QuietStatic("", id="service-detail")
         yield QuietStatic("Workloads", id="workloads-title", classes="section")
         yield SyncedTable(
-            ["kind", "namespace", "name", "ready", "updated", "avail", "rollout / gaps"], id="workloads-table"
+            ["kind", "namespace", "name", "ready", "updated", "avail", "rollout/gaps"], id="workloads-table"
         )
 
     def render_snapshot(self, snapshot: Snapshot) -> None:

@@ -65,11 +65,12 @@ class NodeTile(HealthStatic):
         restarts = sum(p.restarts for p in node.pods)
         # Waiting reasons first (the loudest), then the node's own flags (pressure, drift, Terminating).
         reasons = sorted({p.waiting_reason for p in node.pods if p.waiting_reason}) + node_flags(node)
-        if node.status == "Ready":
+        show_restarts = bool(restarts) and (tall or not reasons)
+        if node.status == "Ready" and not show_restarts:
             line2 = f"{node.status}  pods {ready}/{expected}"
-        else:
+        else:  # "Ready  pods 1/1 ↻2" did not fit a 15-column tile: the word goes, the figures stay
             line2 = f"{node.status} {ready}/{expected}"
-        if restarts and (tall or not reasons):
+        if show_restarts:
             line2 += f" ↻{restarts}"
         if reasons and not tall:
             line2 = f"{node.status} {escape(reasons[0])}"
