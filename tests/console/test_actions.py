@@ -132,3 +132,41 @@ async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: 
     records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
     start = [r for r in records if r["record"] == "start" and r["operation"] == "terraform.apply"]
     assert len(start) == 1 and start[0]["confirmed"] is True
+
+
+async def test_restart_in_the_tui_needs_the_name_typed_then_rolls_out(state: Path) -> None:
+    """The restart operation on the Kubernetes double: plan, Cancel first, the name typed, the rollout."""
+    from tests.k8s_double.server import KubeDouble
+
+    with KubeDouble("healthy") as kube:
+        kube.accept_restarts = True
+        profile = Profile(
+            name="staging", environment="staging", cluster="kubernetes",
+            kubeconfig=str(kube.kubeconfig), kube_context=kube.context,
+        )  # fmt: skip
+        app = EcoApp(profile)
+        async with app.run_test(size=SIZE) as pilot:
+            app.push_screen(OperationScreen(operations()["restart"]))
+            await wait_until(pilot, lambda: bool(app.screen.query("#param-target")))
+            screen = app.screen
+            assert isinstance(screen, OperationScreen)
+            screen.query_one("#param-target", Input).value = "ai"
+            screen.query_one("#param-poll_s", Input).value = "0.1"
+            await pilot.click("#op-plan-button")
+            await wait_until(pilot, lambda: screen.plan is not None, timeout=60)
+            assert "StatefulSet ecoeco/worker-ai" in str(screen.query_one("#op-plan").render())
+
+            await pilot.click("#op-run")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert app.focused is not None and app.focused.id == "confirm-cancel"
+            modal = app.screen
+            modal.query_one("#confirm-env", Input).focus()
+            await pilot.press(*"staging")
+            await pilot.pause()
+            assert kube.writes == []  # nothing changed before the confirmation
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.screen is screen)
+            await wait_until(
+                pilot, lambda: "== succeeded" in "\n".join(screen.query_one("#op-log", Log).lines), timeout=60
+            )
+        assert len(kube.writes) == 1 and "/statefulsets/worker-ai" in kube.writes[0]
