@@ -126,7 +126,12 @@ def cmd_restart(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from ecoeco.services.sandbox.watchdog import Watchdog
 
-    return Watchdog(SandboxSettings(), say=lambda line: print(line, flush=True)).run()
+    import time
+
+    def say(line: str) -> None:
+        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {line}", flush=True)
+
+    return Watchdog(SandboxSettings(), say=say).run()
 
 
 def cmd_load(args: argparse.Namespace) -> int:

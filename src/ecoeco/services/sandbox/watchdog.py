@@ -24,7 +24,7 @@ from ecoeco.services.sandbox.settings import SandboxSettings
 from ecoeco.services.sandbox.state import save_state, state_dir
 from ecoeco.services.sandbox.supervisor import log_tail, spawn, try_locked, wait_healthy
 from ecoeco.shared.procs import pid_alive
-from ecoeco.shared.sandbox_state import MANAGED, load_state
+from ecoeco.shared.sandbox_state import MANAGED, StateError, load_state
 
 
 @dataclass
@@ -87,12 +87,20 @@ class Watchdog:
         signal.signal(signal.SIGINT, self._stop)
         self.say(f"watchdog {os.getpid()} watching {self.directory}")
         while not self.stopping:
-            state = load_state(self.directory)
+            try:
+                state = load_state(self.directory)
+            except StateError as exc:  # left as it is, as every command does; `up` or a person fixes it
+                self.say(f"watchdog: {exc}")
+                time.sleep(max(self.poll_s, 5.0))
+                continue
             if state is None or (state.get("watchdog") or {}).get("pid") != os.getpid():
                 # The state dir was purged, or another watchdog replaced this one: nothing to guard.
                 self.say("watchdog: no longer the sandbox's watchdog; exiting")
                 return 0
-            self.check(state)
+            try:
+                self.check(state)
+            except Exception as exc:  # noqa: BLE001  (a supervisor that dies supervises nothing: log, go on)
+                self.say(f"watchdog: {type(exc).__name__}: {exc}")
             time.sleep(self.poll_s)
         return 0
 
