@@ -124,9 +124,9 @@ def cmd_restart(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from ecoeco.services.sandbox.watchdog import Watchdog
-
     import time
+
+    from ecoeco.services.sandbox.watchdog import Watchdog
 
     def say(line: str) -> None:
         print(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {line}", flush=True)
