@@ -130,10 +130,17 @@ def child_env(
     return env
 
 
-def _choose_port(previous: int | None) -> int:
-    """Keep a component's port across restarts when it is free, so URLs the console holds stay valid."""
-    if previous and port_free(previous):
-        return previous
+def _choose_port(previous: int | None, wait_s: float = 0.0) -> int:
+    """Keep a component's port across restarts when it is free, so URLs the console holds stay valid.
+    ``wait_s``: how long to wait for it (ports come from the ephemeral range, so another process's
+    outgoing connection can hold a dead server's port for a moment)."""
+    deadline = time.monotonic() + wait_s
+    while previous:
+        if port_free(previous):
+            return previous
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
     return pick_free_port()
 
 
@@ -146,6 +153,7 @@ def spawn(
     *,
     restarted: str | None = None,
     leftover_grace_s: float | None = None,
+    port_wait_s: float = 0.0,
 ) -> dict[str, Any]:
     """Start ``name`` on its previous port when free. ``restarted`` (how the previous run ended) counts
     a restart of a dead process, as the kubelet would; without it the process is new (a first start,
@@ -156,7 +164,7 @@ def spawn(
         # Leftovers of a half-dead component (e.g. a pool child whose parent died) would hold its port.
         grace = settings.stop_grace_s if leftover_grace_s is None else leftover_grace_s
         stop_group(previous["pid"], previous.get("start_time"), grace)
-    port = _choose_port(previous.get("port"))
+    port = _choose_port(previous.get("port"), port_wait_s)
     comp = component(name)
     cmd = command(name, port, state_dir=directory, prometheus_bin=settings.prometheus_bin)
     env = child_env(settings, directory, state, jwt_secret, name)
@@ -189,6 +197,32 @@ def _healthy(url: str) -> bool:
         return httpx.get(url, timeout=2.0).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _write_prometheus_config(
+    settings: SandboxSettings, directory: Path, comps: dict[str, Any], prom_port: int
+) -> bool:
+    config = scrape_config(
+        api_ports={n: comps[n]["port"] for n in API_SERVICES},
+        worker_ports={n: comps[n]["port"] for n in WORKERS},
+        prometheus_port=prom_port,
+        rabbitmq_prometheus=settings.rabbitmq_prometheus_url,
+        vhost=settings.vhost,
+        rules_file=directory / "alerts.yml",
+    )
+    return write_config(directory, config, alert_rules(settings.wal_sync_interval_s))
+
+
+def follow_ports(settings: SandboxSettings, directory: Path, state: dict[str, Any]) -> bool:
+    """After a restart on another port: point the running Prometheus at the ports as they now are
+    (it reloads on SIGHUP). True when it was told."""
+    prom = state["components"].get("prometheus") or {}
+    if prom.get("skipped") or not managed_alive(prom):
+        return False  # its own (re)start writes the config
+    if not _write_prometheus_config(settings, directory, state["components"], prom["port"]):
+        return False
+    os.kill(prom["pid"], signal.SIGHUP)
+    return True
 
 
 def wait_healthy(names: list[str], settings: SandboxSettings, directory: Path, state: dict[str, Any]) -> None:
@@ -309,15 +343,7 @@ def up(settings: SandboxSettings | None = None, say: Say = print) -> UpReport:
                 if "prometheus" in dead
                 else comps["prometheus"]["port"]
             )
-            config = scrape_config(
-                api_ports={n: comps[n]["port"] for n in API_SERVICES},
-                worker_ports={n: comps[n]["port"] for n in WORKERS},
-                prometheus_port=prom_port,
-                rabbitmq_prometheus=settings.rabbitmq_prometheus_url,
-                vhost=settings.vhost,
-                rules_file=directory / "alerts.yml",
-            )
-            changed = write_config(directory, config, alert_rules(settings.wal_sync_interval_s))
+            changed = _write_prometheus_config(settings, directory, comps, prom_port)
             if "prometheus" in dead:
                 comps.setdefault("prometheus", {})["port"] = prom_port
                 spawn(
@@ -408,8 +434,10 @@ def restart(names: list[str], settings: SandboxSettings | None = None, say: Say 
             say(f"{name}: stopping pid {old['pid']} (SIGTERM, up to {settings.stop_grace_s:.0f} s)")
             outcome = stop_group(old["pid"], old.get("start_time"), settings.stop_grace_s)
             say(f"{name}: {outcome}")
-            new = spawn(name, settings, directory, state, jwt_secret)
+            new = spawn(name, settings, directory, state, jwt_secret, port_wait_s=5.0)
             say(f"{name}: started pid {new['pid']} on port {new['port']}; waiting for {new['health_url']}")
+            if new["port"] != old["port"] and follow_ports(settings, directory, state):
+                say(f"{name}: port {old['port']} was taken; Prometheus now scrapes {new['port']}")
             wait_healthy([name], settings, directory, state)
             if name == "aws":  # moto's resources lived in its memory
                 state["aws"] = aws.ensure_resources(new["url"], settings.aws_region, settings.s3_bucket)

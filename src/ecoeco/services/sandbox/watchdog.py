@@ -22,7 +22,7 @@ from ecoeco.services.sandbox import aws
 from ecoeco.services.sandbox.secrets_file import ensure_jwt_secret
 from ecoeco.services.sandbox.settings import SandboxSettings
 from ecoeco.services.sandbox.state import save_state, state_dir
-from ecoeco.services.sandbox.supervisor import log_tail, spawn, try_locked, wait_healthy
+from ecoeco.services.sandbox.supervisor import follow_ports, log_tail, spawn, try_locked, wait_healthy
 from ecoeco.shared.procs import pid_alive
 from ecoeco.shared.sandbox_state import MANAGED, StateError, load_state
 
@@ -158,7 +158,10 @@ class Watchdog:
                 restarted=track.exit,
                 # What is left of a dead process (pool children) holds its port: do not wait long for it.
                 leftover_grace_s=1.0,
+                port_wait_s=2.0,
             )
+            if new["port"] != entry["port"] and follow_ports(self.settings, self.directory, state):
+                self.say(f"{name}: port {entry['port']} was taken; Prometheus now scrapes {new['port']}")
             self.say(
                 f"{name}: restarted as pid {new['pid']} on port {new['port']} (restart {new['restarts']})"
             )
