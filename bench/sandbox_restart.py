@@ -47,8 +47,11 @@ def main() -> int:
         before = entry()
         started = time.monotonic()
         os.kill(before["pid"], signal.SIGKILL)
+        spawned: float | None = None
         while True:
             now = entry()
+            if now["pid"] != before["pid"] and spawned is None:
+                spawned = time.monotonic() - started  # the watchdog's part: noticed and started
             if now["pid"] != before["pid"] and healthy(now["health_url"]):
                 break
             if time.monotonic() - started > args.timeout:
@@ -57,7 +60,8 @@ def main() -> int:
         took = time.monotonic() - started
         times.append(took)
         print(
-            f"kill {i + 1}: back in {took:.2f} s (port kept: {now['port'] == before['port']}, "
+            f"kill {i + 1}: restarted after {spawned or took:.2f} s, healthy after {took:.2f} s "
+            f"(port kept: {now['port'] == before['port']}, "
             f"restarts {now['restarts']}, load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
