@@ -20,14 +20,14 @@ def test_every_operation_is_well_formed_and_named_by_its_area() -> None:
     assert len(ops) == len(set(ops))
     for name, op in ops.items():
         check_operation(op)
-        assert name == op.name and name.split(".")[0] in {"terraform", "ansible", "cdn", "recovery"}
+        assert name == op.name and name.split(".")[0] in {"terraform", "ansible", "cdn", "recovery", "restart"}
         # Anything that changes infrastructure asks for the environment's name; checks never lock.
         assert not op.changes_infrastructure or op.mutates
 
 
 def test_what_changes_infrastructure() -> None:
     infra = sorted(n for n, op in operations().items() if op.changes_infrastructure)
-    assert infra == ["ansible.run", "terraform.apply", "terraform.destroy"]
+    assert infra == ["ansible.run", "restart", "terraform.apply", "terraform.destroy"]
     assert getattr(get("terraform.destroy"), "confirm_phrase", None) == "destroy {environment}"
 
 
@@ -64,7 +64,7 @@ def test_describe_shows_choices_and_defaults() -> None:
 
 
 # Minimal valid parameters, so the refusal (not the validation) is what is tested.
-MINIMAL = {"cdn.invalidate": {"paths": ["/index.html"]}}
+MINIMAL = {"cdn.invalidate": {"paths": ["/index.html"]}, "restart": {"target": "storage"}}
 
 
 @pytest.mark.parametrize("name", [n for n, op in operations().items() if op.mutates])
