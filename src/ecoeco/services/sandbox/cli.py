@@ -187,8 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_restart.add_argument("names", nargs="+", metavar="NAME", help="component(s), e.g. storage auth")
     p_restart.set_defaults(func=cmd_restart)
-    # Started by `up`, stopped by `down`: not for people.
-    p_watch = sub.add_parser("watch")
+    p_watch = sub.add_parser("watch", help="the watchdog that `up` starts and `down` stops (not run by hand)")
     p_watch.set_defaults(func=cmd_watch)
     p_load = sub.add_parser("load", help="drive realistic traffic through the APIs, then stop")
     p_load.add_argument("--rate", type=_positive, default=5.0, help="requests started per second (default 5)")

@@ -68,7 +68,8 @@ def _locked(directory: Path) -> Iterator[None]:
 
 @contextmanager
 def try_locked(directory: Path) -> Iterator[bool]:
-    """The same lock without waiting: the watchdog leaves the sandbox alone while ``up``/``down`` run."""
+    """The same lock without waiting: the watchdog leaves the sandbox alone while ``up``, ``down`` or
+    ``restart`` run."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with (directory / ".lock").open("w") as fh:
         try:
