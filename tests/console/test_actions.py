@@ -72,6 +72,22 @@ async def test_the_sandbox_says_its_restarts_are_simulated(state: Path) -> None:
         note = str(app.screen.query_one("#actions-note").render())
         assert "restarts are simulated: the sandbox restarts its own processes" in note
 
+        # The confirmation says it too, next to the plan.
+        from ecoeco.console.ops import Plan
+        from ecoeco.console.ops.restart import RestartParams
+        from ecoeco.console.screens.actions import _simulated
+
+        op = operations()["restart"]
+        plan = Plan(params=RestartParams(target="ai"), summary=("restart sandbox process ai",))
+        app.push_screen(
+            ConfirmScreen(op, plan, environment="sandbox", typed=True, phrase=None,
+                          simulated=_simulated(app.profile, op))
+        )  # fmt: skip
+        await wait_until(pilot, lambda: bool(app.screen.query("#confirm-cancel")))
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "simulated: the sandbox restarts its own process; no Kubernetes rollout" in shown
+
 
 @pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
 async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from ecoeco.console.widgets.status_bits import EnvBar
 
 if TYPE_CHECKING:
     from ecoeco.console.app import EcoApp
+    from ecoeco.console.config import Profile
 
 MAX_LOG_LINES = 10_000
 STATE_MARKS = {
@@ -137,6 +138,15 @@ class ActionsScreen(AreaScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.app.push_screen(OperationScreen(operations()[event.option.id]))
+
+
+def _simulated(profile: Profile, op: Operation[Any]) -> str | None:
+    """What the confirmation says is simulated in this profile, for this operation (None: nothing)."""
+    if area_of(op) == "cdn" and is_simulated(profile):
+        return "a local AWS endpoint, no real account"
+    if area_of(op) == "restart" and profile.sandbox and profile.cluster == "local":
+        return "the sandbox restarts its own process; no Kubernetes rollout"
+    return None
 
 
 class OperationScreen(Screen[None]):
@@ -298,7 +308,7 @@ class OperationScreen(Screen[None]):
                 environment=self.eco.environment,
                 typed=needs,
                 phrase=runner.confirm_phrase(self.op) if needs else None,
-                simulated=is_simulated(runner.profile) and area_of(self.op) == "cdn",
+                simulated=_simulated(runner.profile, self.op),
             ),
             self._confirmed,
         )
@@ -372,7 +382,7 @@ class ConfirmScreen(ModalScreen["tuple[str, str] | None"]):
         environment: str,
         typed: bool,
         phrase: str | None,
-        simulated: bool = False,
+        simulated: str | None = None,
     ) -> None:
         super().__init__()
         self.op = op
@@ -392,7 +402,7 @@ class ConfirmScreen(ModalScreen["tuple[str, str] | None"]):
             with VerticalScroll(id="confirm-summary"):
                 yield Static("\n".join(escape(line) for line in self.plan.summary), markup=True)
             if self.simulated:
-                yield Static("[dim]simulated: a local AWS endpoint, no real account[/dim]")
+                yield Static(f"[dim]simulated: {escape(self.simulated)}[/dim]")
             if self.typed:
                 yield Label(f"Type the environment name ({self.environment}) to confirm:")
                 yield Input(placeholder=self.environment, id="confirm-env")
