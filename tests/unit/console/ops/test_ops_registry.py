@@ -20,7 +20,13 @@ def test_every_operation_is_well_formed_and_named_by_its_area() -> None:
     assert len(ops) == len(set(ops))
     for name, op in ops.items():
         check_operation(op)
-        assert name == op.name and name.split(".")[0] in {"terraform", "ansible", "cdn", "recovery", "restart"}
+        assert name == op.name and name.split(".")[0] in {
+            "terraform",
+            "ansible",
+            "cdn",
+            "recovery",
+            "restart",
+        }
         # Anything that changes infrastructure asks for the environment's name; checks never lock.
         assert not op.changes_infrastructure or op.mutates
 
