@@ -8,6 +8,7 @@ mapped to it (the master) is Unknown: there is no control plane on loopback.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,3 +129,34 @@ class LocalClusterSource:
         snapshot.cluster = ClusterState(
             kind="local", context="sandbox", nodes=nodes, workloads=workloads, events=[]
         )
+
+
+class LocalLogReader:
+    """The sandbox's counterpart of ``cluster_kube.KubeLogReader``: a process "pod" has one log file
+    (``logs/NAME.log`` in the sandbox's state directory, appended across restarts), so ``previous``
+    reads the same file. Read on request only, never polled."""
+
+    def __init__(self, status_reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self._read = status_reader or read_sandbox_status
+
+    def read(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        *,
+        previous: bool = False,
+        tail_lines: int = 200,
+    ) -> str:
+        comp = next((c for c in self._read().get("components") or [] if c.get("name") == pod), None)
+        if comp is None or not comp.get("log"):
+            raise SourceError(f"logs of {namespace}/{pod}: the sandbox keeps no log for it")
+        try:
+            with open(comp["log"], "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                size = fh.tell()
+                fh.seek(max(0, size - 256 * 1024))  # the tail is enough; a log can grow large
+                lines = fh.read().decode("utf-8", "replace").splitlines()
+        except OSError as exc:
+            raise SourceError(f"logs of {namespace}/{pod}: {exc}") from exc
+        return "\n".join(lines[-tail_lines:]) + ("\n" if lines else "")
