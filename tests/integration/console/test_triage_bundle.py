@@ -54,3 +54,19 @@ def test_live_bundle_has_the_named_pods_logs(
     for path in out.rglob("*"):
         if path.is_file():
             assert SECRET not in path.read_text(encoding="utf-8"), path
+
+
+def test_image_pull_names_the_pull_secret_recorded_in_the_pod_spec() -> None:
+    """The double's degraded cluster: a rollout whose new pod cannot pull; the finding names the pod
+    spec's imagePullSecrets (kept by the cluster source) beside the registry's answer."""
+    from ecoeco.console.snapshot import Snapshot
+    from ecoeco.console.sources.cluster_kube import KubeClusterSource
+    from ecoeco.console.triage import evaluate
+
+    with KubeDouble("degraded") as kube:
+        source = KubeClusterSource(str(kube.kubeconfig), kube.context)
+        snap = Snapshot()
+        source.apply(snap, source.poll())
+    f = next(f for f in evaluate(snap) if f.rule == "image_pull")
+    assert "pull secret(s) in the pod spec: ghcr-eco2-pull" in f.evidence
+    assert any(e.startswith("registry: ") and "not found" in e for e in f.evidence)

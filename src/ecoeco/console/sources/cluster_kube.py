@@ -155,6 +155,7 @@ def pod_info(pod: Any) -> PodInfo:
         grace_period_s=meta.deletion_grace_period_seconds,
         nominated_node=status.nominated_node_name,
         containers=[*init, *main],
+        image_pull_secrets=[r.name for r in pod.spec.image_pull_secrets or [] if getattr(r, "name", None)],
     )
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from ecoeco.console import health
-from ecoeco.console.snapshot import NodeInfo, PodInfo, Snapshot, WorkloadInfo
+from ecoeco.console.snapshot import NodeInfo, PodInfo, ScrapeTarget, Snapshot, WorkloadInfo
 from ecoeco.console.triage.model import SEVERITY_RANK, Action, Finding, Refs, Severity
 
 Rule = Callable[[Snapshot], list[Finding]]
@@ -304,15 +304,21 @@ def image_pull_failures(snap: Snapshot) -> list[Finding]:
             f"registry: {s}" for s in dict.fromkeys(s for s in said if s)
         ]
         evidence.append(f"pods: {_pods_line(pods)}")
+        secrets = sorted({s for p in pods for s in p.image_pull_secrets})
+        evidence.append(
+            f"{SECRETS_LINE}{', '.join(secrets)}" if secrets
+            else "no imagePullSecrets in the pod spec"
+        )  # fmt: skip
         sev, serving = _serving_severity(snap, key)
         if serving:
             evidence.append(serving)
         auth = any(w in s.lower() for s in said for w in PULL_AUTH_WORDS)
-        cause = (
-            "the registry refused the credentials: a private registry without a pull secret"
-            if auth
-            else "the image or tag does not exist, or the registry is unreachable/refuses without a pull secret"
-        )
+        if auth and secrets:
+            cause = f"the registry refused the credentials of {', '.join(secrets)}: wrong, expired or another registry's"
+        elif auth:
+            cause = "the registry refused the credentials: a private registry without a pull secret"
+        else:
+            cause = "the image or tag does not exist, or the registry is unreachable/refuses without a pull secret"
         wl = key if not key.startswith("pod:") else None
         name = wl or _pod_ref(pods[0])
         out.append(Finding(rule="image_pull", severity=sev, title=f"Image pull failing: {name}", subject=name,
@@ -326,6 +332,17 @@ def image_pull_failures(snap: Snapshot) -> list[Finding]:
 def _registry(image: str) -> str:
     first = image.removeprefix("image ").split("/", 1)[0]
     return first if "/" in image and ("." in first or ":" in first) else "docker.io"
+
+
+SECRETS_LINE = "pull secret(s) in the pod spec: "
+
+
+def _registry_cause(registry: str, group: list[Finding]) -> str:
+    named = sorted({n for f in group for e in f.evidence if e.startswith(SECRETS_LINE)
+                    for n in e.removeprefix(SECRETS_LINE).split(", ")})  # fmt: skip
+    if named:
+        return f"{registry} refuses the pull secret(s) {', '.join(named)}: wrong, expired or for another registry"
+    return f"{registry} is private and the pods name no imagePullSecret"
 
 
 def _by_registry(findings: list[Finding]) -> list[Finding]:
@@ -348,8 +365,10 @@ def _by_registry(findings: list[Finding]) -> list[Finding]:
         rest.append(Finding(rule="image_pull", severity=worst,
                             title=f"Registry {registry} refuses pulls for {len(group)} workloads",
                             subject=f"Registry/{registry}",
-                            evidence=[f"{f.subject}: " + "; ".join(f.evidence[:2]) for f in group],
-                            cause=f"{registry} is private and the pods name no (or a wrong) imagePullSecret",
+                            evidence=[f"{f.subject}: " + "; ".join(f.evidence[:2]) for f in group]
+                            + sorted({e for f in group for e in f.evidence
+                                      if e.startswith(("pull secret", "no imagePullSecrets"))}),
+                            cause=_registry_cause(registry, group),
                             action=Action(operation="create-pull-secret", params={"registry": registry}),
                             refs=refs))  # fmt: skip
     return rest
@@ -375,6 +394,8 @@ def crash_loops(snap: Snapshot) -> list[Finding]:
                 evidence.append(
                     f"{_pod_ref(p)}: {p.restarts} restarts" + (f", {p.message}" if p.message else "")
                 )
+        # Logs are read on demand, never polled: say where the last lines are.
+        evidence.append("last log lines: Triage, a on this finding (previous run), or `triage --bundle DIR`")
         sev, serving = _serving_severity(snap, key)
         if serving:
             evidence.append(serving)
@@ -675,6 +696,38 @@ def prometheus_unreachable(snap: Snapshot) -> list[Finding]:
                     action=Action(operation="check-monitoring", params={}))]  # fmt: skip
 
 
+def prometheus_targets_down(snap: Snapshot) -> list[Finding]:
+    """Scrape targets Prometheus reports down, one finding per job (13 node-exporters down together are
+    one cause). Silent when the metrics source fails (``prometheus_unreachable`` says so) or the targets
+    were not read."""
+    if not _source_ok(snap, "metrics") or not snap.metrics.targets:
+        return []
+    jobs: dict[str, list[ScrapeTarget]] = defaultdict(list)
+    for t in snap.metrics.targets:
+        if t.health == "down":
+            jobs[t.job].append(t)
+    out: list[Finding] = []
+    for job, down in sorted(jobs.items()):
+        total = sum(1 for t in snap.metrics.targets if t.job == job)
+        evidence = [f"{len(down)}/{total} target(s) of job {job} down"]
+        evidence += [f"{t.instance}: {t.last_error or 'no error given'}"
+                     + (f" (last scrape{_age(snap, t.last_scrape)} ago)" if t.last_scrape else "")
+                     for t in down[:MAX_EVIDENCE_PODS]]  # fmt: skip
+        nodes = sorted({n for t in down if (n := t.labels.get("node"))})
+        refused = any("refused" in (t.last_error or "") for t in down)
+        cause = (
+            "the exporter/service is not listening (process down or wrong port)"
+            if refused
+            else "the target does not answer Prometheus in time, or the network between them is cut"
+        )
+        out.append(Finding(rule="prometheus_targets_down", severity="warning",
+                           title=f"Prometheus cannot scrape {job} ({len(down)}/{total} down)",
+                           subject=f"Targets/{job}", evidence=evidence, cause=cause + "; its metrics and alerts are blind",
+                           action=Action(operation="check-monitoring", params={"job": job}),
+                           refs=Refs(nodes=nodes)))  # fmt: skip
+    return out
+
+
 # Alerts of charts/ecoeco-monitoring's rules and the rules whose finding already explains them: such an
 # alert becomes a line of evidence there; any other firing alert is a finding of its own.
 ALERT_COVERED_BY: dict[str, set[str]] = {
@@ -749,6 +802,7 @@ RULES: tuple[Rule, ...] = (
     service_down,
     service_slo,
     prometheus_unreachable,
+    prometheus_targets_down,
     source_unreachable,
     alerts_firing,
 )
