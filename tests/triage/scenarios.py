@@ -261,6 +261,26 @@ def s_targets_down() -> Snapshot:
     return _targets(snap, down)
 
 
+def s_sandbox_worker_down(reason: str = "ProcessExited") -> Snapshot:
+    """The sandbox (cluster kind local): the ai worker process exited, its queue fills with no consumer."""
+    snap = healthy()
+    snap.cluster.kind = "local"
+    n = node(snap, "k8s-worker-ai")
+    n.status = "NotReady"
+    n.pods = [PodInfo(name="ai", namespace="sandbox", node=n.name, kind="Process", phase="Failed", ready=False,
+                      waiting_reason=reason, message="process not running or its port is closed", owner="ai")]  # fmt: skip
+    q = next(q for q in snap.queues if q.name == "q.ai")
+    q.ready, q.consumers = 12, 0
+    return snap
+
+
+def s_sandbox_worker_stopped() -> Snapshot:
+    """SIGSTOP: the worker keeps its connection (RabbitMQ still counts a consumer) but runs nothing."""
+    snap = s_sandbox_worker_down("ProcessStopped")
+    next(q for q in snap.queues if q.name == "q.ai").consumers = 1
+    return snap
+
+
 def s_crash_loop() -> Snapshot:
     snap = healthy()
     n = node(snap, "k8s-api-location")
@@ -414,6 +434,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("pressure", s_pressure, _e(("node_pressure", "warning"))),
     Scenario("daemonset", s_daemonset, _e(("daemonset_not_ready", "warning"))),
     Scenario("queue-no-consumers", s_queue_no_consumers, _e(("queue_no_consumers", "critical"))),
+    Scenario("sandbox-worker-down", s_sandbox_worker_down, _e(("process_down", "critical"))),
+    Scenario("sandbox-worker-stopped", s_sandbox_worker_stopped, _e(("process_down", "critical"))),
     Scenario("dead-letters", s_dead_letters, _e(("dead_letters", "warning"))),
     Scenario(
         "postgres-down",

@@ -267,3 +267,13 @@ def test_targets_are_not_judged_when_prometheus_is_down() -> None:
     snap = sc.s_targets_down()
     snap.sources["metrics"].ok = False
     assert rules.prometheus_targets_down(snap) == []
+
+
+def test_sandbox_process_down_is_the_root_not_its_node() -> None:
+    findings = evaluate(sc.s_sandbox_worker_down())
+    f = only(findings)
+    assert (f.rule, f.title, f.refs.workers) == ("process_down", "Process ai is not running", ["ai"])
+    assert any(e.startswith("Queue q.ai: work, no consumer") for e in f.evidence)  # folded in
+    assert f.action is not None and f.action.params == {"worker": "ai"}
+    stopped = only(evaluate(sc.s_sandbox_worker_stopped()))
+    assert stopped.title == "Process ai is stopped" and "SIGSTOP" in stopped.cause

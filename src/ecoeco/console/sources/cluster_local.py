@@ -86,17 +86,26 @@ class LocalClusterSource:
             cpu_total, rss_total, sampled, cpu_known = 0.0, 0, False, False
             for comp in processes:
                 sample = data.samples.get(pid) if (pid := comp.get("pid")) else None
-                alive = bool(comp.get("alive"))
+                stopped = bool(sample and sample.stopped)
+                # A stopped process (SIGSTOP) holds its pid and sockets but does no work: not ready.
+                alive = bool(comp.get("alive")) and not stopped
+                message = None
+                if stopped:
+                    message = (
+                        "process stopped (SIGSTOP or a debugger): it holds its pid and sockets, runs nothing"
+                    )
+                elif not alive:
+                    message = "process not running or its port is closed"
                 node.pods.append(
                     PodInfo(
                         name=comp["name"],
                         namespace=NAMESPACE,
                         node=tnode.name,
                         kind="Process",
-                        phase="Running" if alive else "Failed",
+                        phase="Running" if alive or stopped else "Failed",
                         ready=alive,
-                        waiting_reason=None if alive else "ProcessExited",
-                        message=None if alive else "process not running or its port is closed",
+                        waiting_reason="ProcessStopped" if stopped else None if alive else "ProcessExited",
+                        message=message,
                         owner=comp["name"],
                         cpu_percent=sample.cpu_percent if sample else None,
                         mem_bytes=sample.rss_bytes if sample else None,
@@ -113,7 +122,7 @@ class LocalClusterSource:
                     cpu_total += sample.cpu_percent or 0.0
                     rss_total += sample.rss_bytes
             if processes:
-                node.status = "Ready" if any(c.get("alive") for c in processes) else "NotReady"
+                node.status = "Ready" if any(p.ready for p in node.pods) else "NotReady"
                 if cpu_known:  # CPU% needs two samples of the same process
                     node.cpu_percent = cpu_total / self._ncpu
                 if sampled and self._mem_total:

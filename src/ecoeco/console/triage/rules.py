@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from ecoeco.console import health
 from ecoeco.console.snapshot import NodeInfo, PodInfo, ScrapeTarget, Snapshot, WorkloadInfo
 from ecoeco.console.triage.model import SEVERITY_RANK, Action, Finding, Refs, Severity
+from ecoeco.shared.names import WORKERS
 
 Rule = Callable[[Snapshot], list[Finding]]
 
@@ -115,6 +116,8 @@ def cluster_unreadable(snap: Snapshot) -> list[Finding]:
 
 
 def nodes_cluster_wide(snap: Snapshot) -> list[Finding]:
+    if snap.cluster.kind == "local":  # the sandbox's "nodes" are its processes: process_down judges them
+        return []
     nodes = [n for n in snap.cluster.nodes if n.status != "Missing"]
     down = [n for n in nodes if _node_down(n)]
     if len(down) < CLUSTER_WIDE_MIN_NODES or len(down) < CLUSTER_WIDE_FRACTION * len(nodes):
@@ -141,7 +144,7 @@ def nodes_cluster_wide(snap: Snapshot) -> list[Finding]:
 def node_not_ready(snap: Snapshot) -> list[Finding]:
     """One finding per down node, its stranded pods with it; NotReady (kubelet says so) vs Unknown
     (kubelet silent) have different causes. Nothing when the whole cluster is down (that is one)."""
-    if nodes_cluster_wide(snap):
+    if snap.cluster.kind == "local" or nodes_cluster_wide(snap):
         return []
     out: list[Finding] = []
     for n in snap.cluster.nodes:
@@ -516,6 +519,35 @@ def daemonset_not_ready(snap: Snapshot) -> list[Finding]:
     return out
 
 
+def process_down(snap: Snapshot) -> list[Finding]:
+    """The sandbox (cluster kind ``local``): an API, worker or Prometheus process that exited or is
+    stopped. Its node is only where it would run in the real cluster, so this, not the node, is the root."""
+    if snap.cluster.kind != "local":
+        return []
+    out: list[Finding] = []
+    for n in snap.cluster.nodes:
+        for p in n.pods:
+            if p.kind != "Process" or p.ready:
+                continue
+            stopped = p.waiting_reason == "ProcessStopped"
+            worker = p.name if p.name in WORKERS else None
+            evidence = [p.message or "not running", f"runs on {n.name} in the real cluster"]
+            if worker:
+                evidence.append(f"queue q.{worker} has no working consumer; its journal does not sync")
+            cause = (
+                "someone or something stopped it (SIGSTOP, a debugger): it keeps its connections but does no work"
+                if stopped
+                else "it exited or was killed (its log says why: `triage --bundle DIR` keeps it)"
+            )
+            op = Action(operation="restart-worker", params={"worker": worker}) if worker else Action(
+                operation="restart-service", params={"service": p.name})  # fmt: skip
+            out.append(Finding(rule="process_down", severity="critical",
+                               title=f"Process {p.name} is {'stopped' if stopped else 'not running'}",
+                               subject=f"Process/{p.name}", evidence=evidence, cause=cause, action=op,
+                               refs=Refs(pods=[_pod_ref(p)], workers=[worker] if worker else [], nodes=[n.name])))  # fmt: skip
+    return out
+
+
 # --- platform ------------------------------------------------------------------------------------
 
 
@@ -734,9 +766,9 @@ ALERT_COVERED_BY: dict[str, set[str]] = {
     "EcoecoApiLatencyP95High": {"service_slo"},
     "EcoecoApiErrorRateHigh": {"service_slo", "dependency_unreachable"},
     "EcoecoApiPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
-                         "node_not_ready", "nodes_cluster_wide"},
+                         "node_not_ready", "nodes_cluster_wide", "process_down"},
     "EcoecoWorkerPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
-                            "node_not_ready", "nodes_cluster_wide", "queue_no_consumers"},
+                            "node_not_ready", "nodes_cluster_wide", "queue_no_consumers", "process_down"},
     "EcoecoWalSyncBacklog": {"wal_backlog"},
     "EcoecoWalBacklogStale": {"wal_backlog"},
     "EcoecoWalSyncErrors": {"wal_backlog"},
@@ -794,6 +826,7 @@ RULES: tuple[Rule, ...] = (
     rollout_stuck,
     workload_down,
     daemonset_not_ready,
+    process_down,
     queue_no_consumers,
     queue_backlog,
     dead_letters,
@@ -814,6 +847,7 @@ NODE_ROOTS = {"nodes_cluster_wide", "node_not_ready"}
 POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable", "pods_not_ready"}
 FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"rollout_stuck", "workload_down"}, POD_ROOTS, "workloads"),
+    ({"queue_no_consumers", "service_down"}, {"process_down"}, "process"),
     (
         {
             "image_pull",
@@ -830,6 +864,9 @@ FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
 
 
 def _related(child: Finding, root: Finding, key: str) -> bool:
+    if key == "process":  # the worker's queue, or the API's own /health, in the sandbox
+        name = root.subject.removeprefix("Process/")
+        return bool(set(child.refs.workers) & set(root.refs.workers)) or child.subject == f"Service/{name}"
     if key == "workloads":
         return bool(set(child.refs.workloads) & set(root.refs.workloads))
     nodes = set(child.refs.nodes)
