@@ -277,3 +277,16 @@ def test_sandbox_process_down_is_the_root_not_its_node() -> None:
     assert f.action is not None and f.action.params == {"worker": "ai"}
     stopped = only(evaluate(sc.s_sandbox_worker_stopped()))
     assert stopped.title == "Process ai is stopped" and "SIGSTOP" in stopped.cause
+
+
+def test_the_platforms_postgres_dependency_is_postgresql() -> None:
+    """The platform's /ready names it "postgres": the same dependency, one finding, its first line."""
+    snap = sc.s_postgres_down()
+    for s in snap.services:
+        if "postgresql" in s.dependencies:
+            st = s.dependencies.pop("postgresql")
+            st.detail = "OperationalError: connection refused\n\tIs the server running on that host?"
+            s.dependencies["postgres"] = st
+    f = only(rules.dependency_unreachable(snap))
+    assert (f.subject, f.title) == ("Dependency/postgresql", "PostgreSQL unreachable")
+    assert all("\n" not in e for e in f.evidence) and any("connection refused" in e for e in f.evidence)

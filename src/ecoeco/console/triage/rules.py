@@ -622,12 +622,20 @@ def dead_letters(snap: Snapshot) -> list[Finding]:
     return out
 
 
+# The platform's /ready says "postgres"; other services say "postgresql" or "pg": one dependency.
+DEPENDENCY_ALIASES = {"postgres": "postgresql", "pg": "postgresql", "amqp": "rabbitmq"}
+
+
+def _dep(name: str) -> str:
+    return DEPENDENCY_ALIASES.get(name.lower(), name.lower())
+
+
 def _unreachable_deps(snap: Snapshot) -> dict[str, list[str]]:
     deps: dict[str, list[str]] = defaultdict(list)
     for s in snap.services:
         for dep, st in s.dependencies.items():
-            if not st.ok:
-                deps[dep].append(s.name)
+            if not st.ok and s.name not in deps[_dep(dep)]:
+                deps[_dep(dep)].append(s.name)
     return deps
 
 
@@ -662,8 +670,8 @@ def dependency_unreachable(snap: Snapshot) -> list[Finding]:
         return []
     out: list[Finding] = []
     for dep, services in sorted(_unreachable_deps(snap).items()):
-        details = [f"{s.name}: {s.dependencies[dep].detail}" for s in snap.services
-                   if dep in s.dependencies and not s.dependencies[dep].ok and s.dependencies[dep].detail]  # fmt: skip
+        details = [f"{s.name}: {st.detail.strip().splitlines()[0][:200]}" for s in snap.services
+                   for k, st in s.dependencies.items() if _dep(k) == dep and not st.ok and st.detail]  # fmt: skip
         name = DEPENDENCY_TITLES.get(dep, dep)
         # A refused login is not an outage: the fix is the credentials, not the network.
         auth = any("authentication" in d or "password" in d for d in details)
