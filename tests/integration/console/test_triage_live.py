@@ -10,6 +10,7 @@ messages go to the sandbox's own vhost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -62,11 +63,9 @@ class TcpProxy:
         with self._lock:
             socks, self._socks = self._socks, []
         for s in socks:
-            try:
+            with contextlib.suppress(OSError):
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 s.close()
-            except OSError:
-                pass
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -93,10 +92,8 @@ class TcpProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +115,8 @@ def box(tmp_path_factory: pytest.TempPathFactory, pg_proxy: TcpProxy) -> Iterato
         assert up.returncode == 0, up.stdout + up.stderr
         yield sandbox
     finally:
-        pg_proxy.start() if _closed(pg_proxy.port) else None
+        if _closed(pg_proxy.port):
+            pg_proxy.start()
         for name in ("storage", "ai"):  # never leave a stopped process behind
             pid = _pid_or_none(sandbox, name)
             if pid:

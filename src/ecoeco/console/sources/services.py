@@ -98,7 +98,9 @@ class ServicesSource:
         client = self._client
         with ThreadPoolExecutor(max_workers=min(8, len(self.urls))) as pool:
             ready_s = min(READY_TIMEOUT_S, 0.8 * self.timeout_s)
-            results = list(pool.map(lambda kv: check_service(client, *kv, ready_s), self.urls.items()))
+            results = list(
+                pool.map(lambda kv: check_service(client, kv[0], kv[1], ready_s), self.urls.items())
+            )
         if all(r.live is False and r.status_code is None for r in results):
             first = results[0]
             raise SourceError(f"no service answers ({first.name} at {first.url}: {first.error})")
