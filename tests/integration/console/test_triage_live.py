@@ -213,6 +213,12 @@ def test_01_stopped_worker(box: Sandbox) -> None:
         findings = within_two_polls(box, has("process_down", "Process/ai", "critical"), "stopped worker")
         f = next(f for f in findings if f["rule"] == "process_down")
         assert f["title"] == "Process ai is stopped" and f["refs"]["workers"] == ["ai"]
+        # The post-mortem bundle keeps the stopped worker's own log (the sandbox's process log).
+        bundle = box.state_dir.parent / "bundle-stopped"
+        result = box.console("triage", "--bundle", str(bundle), timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert (bundle / "logs" / "sandbox_ai.log").read_text().strip()
+        assert (bundle / "screens" / "bundle-triage.svg").exists()
     finally:
         os.kill(pid, signal.SIGCONT)
     eventually(box, lacks("process_down"), "worker resumed")
