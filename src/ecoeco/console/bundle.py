@@ -17,31 +17,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ecoeco.console.screenshots import render_modes
 from ecoeco.console.snapshot import PodInfo, Snapshot
+from ecoeco.console.sources.base import LOG_TAIL_LINES, LogReader
 from ecoeco.console.triage import Finding
 from ecoeco.shared.redact import redact
 
-LOG_TAIL_LINES = 200
 MAX_LOG_PODS = 20  # a cluster-wide outage names hundreds of pods; the first ones tell the story
 MAX_CONTAINERS = 3
 SCREEN_SIZE = (120, 40)
-
-
-class LogReader(Protocol):
-    """``sources.cluster_kube.KubeLogReader`` or ``sources.cluster_local.LocalLogReader``."""
-
-    def read(
-        self,
-        namespace: str,
-        pod: str,
-        container: str | None,
-        *,
-        previous: bool = False,
-        tail_lines: int = ...,
-    ) -> str: ...
 
 
 @dataclass

@@ -6,8 +6,6 @@ Logs are fetched only when asked, in a worker thread (a slow API never blocks th
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,21 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ecoeco.console.snapshot import PodInfo, Snapshot
-from ecoeco.console.sources.cluster_kube import LOG_TAIL_LINES
-
-
-class LogReader(Protocol):
-    """What the pod screen needs to read logs (``sources.cluster_kube.KubeLogReader``)."""
-
-    def read(
-        self,
-        namespace: str,
-        pod: str,
-        container: str | None,
-        *,
-        previous: bool = False,
-        tail_lines: int = ...,
-    ) -> str: ...
+from ecoeco.console.sources.base import LOG_TAIL_LINES, LogReader
 
 
 def default_container(pod: PodInfo) -> str | None:

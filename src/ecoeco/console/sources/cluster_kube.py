@@ -19,7 +19,7 @@ from ecoeco.console.snapshot import (
     Snapshot,
     WorkloadInfo,
 )
-from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, LOG_TAIL_LINES, SourceError
 from ecoeco.console.sources.cluster_common import node_from_topology
 from ecoeco.shared.topology import load_topology
 
@@ -440,10 +440,6 @@ class KubeClusterSource:
         assert isinstance(data, ClusterState)
         state = data
         snapshot.cluster = state
-
-
-# Enough to see why a container died; more is a job for a log system, not a console pane.
-LOG_TAIL_LINES = 200
 
 
 class KubeLogReader:

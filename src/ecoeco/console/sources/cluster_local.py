@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecoeco.console.snapshot import ClusterState, NodeInfo, PodInfo, Snapshot, WorkloadInfo
-from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, LOG_TAIL_LINES, SourceError
 from ecoeco.console.sources.cluster_common import node_from_topology
 from ecoeco.console.sources.history import History
 from ecoeco.console.sources.procstat import ProcSample, ProcSampler, mem_total_bytes
@@ -155,7 +155,7 @@ class LocalLogReader:
         container: str | None,
         *,
         previous: bool = False,
-        tail_lines: int = 200,
+        tail_lines: int = LOG_TAIL_LINES,
     ) -> str:
         comp = next((c for c in self._read().get("components") or [] if c.get("name") == pod), None)
         if comp is None or not comp.get("log"):
