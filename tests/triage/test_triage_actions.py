@@ -47,45 +47,32 @@ async def test_a_opens_the_operation_pre_filled_and_nothing_runs() -> None:
         assert isinstance(app.screen, TriageScreen)
 
 
-async def test_enter_on_a_dead_letter_finding_opens_the_requeue() -> None:
-    app = EcoApp(snapshot=sc.fixture("incident"), read_only=False)
+@pytest.mark.parametrize(
+    ("rule", "key", "read_only", "opens", "says"),
+    [
+        ("dead_letters", "enter", False, "operation recovery.dlq_requeue", None),
+        ("crash_loop", "a", False, "pod waste-api-7d9f4c-1x4q", None),
+        ("node_not_ready", "a", False, "triage", "drain-node: not an operation of this console yet"),
+        ("wal_backlog", "a", True, "triage", "prod is read-only: recovery.wal_sync changes prod"),
+    ],
+    ids=["enter-opens-requeue", "pod-logs-opens-the-pod", "no-such-operation", "read-only"],
+)
+async def test_what_the_key_opens(rule: str, key: str, read_only: bool, opens: str, says: str | None) -> None:
+    app = EcoApp(snapshot=sc.fixture("incident"), read_only=read_only)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _highlight(app, pilot, "dead_letters")
-        await pilot.press("enter")
+        await _highlight(app, pilot, rule)
+        await pilot.press(key)
         await pilot.pause()
-        assert isinstance(app.screen, OperationScreen) and app.screen.op.name == "recovery.dlq_requeue"
-
-
-async def test_pod_logs_opens_the_pod() -> None:
-    app = EcoApp(snapshot=sc.fixture("incident"), read_only=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _highlight(app, pilot, "crash_loop")
-        await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, PodScreen) and app.screen.pod.name == "waste-api-7d9f4c-1x4q"
-
-
-async def test_an_action_the_console_cannot_do_is_said_not_opened() -> None:
-    app = EcoApp(snapshot=sc.fixture("incident"), read_only=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _highlight(app, pilot, "node_not_ready")
-        await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, TriageScreen)
-        assert any(
-            "drain-node: not an operation of this console yet" in n.message for n in app._notifications
-        )
-
-
-async def test_read_only_refuses_a_mutating_operation() -> None:
-    snap = sc.fixture("incident")
-    app = EcoApp(snapshot=snap, read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _highlight(app, pilot, "wal_backlog")
-        await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, TriageScreen)
-        assert any("read-only" in n.message for n in app._notifications)
+        screen = app.screen
+        if isinstance(screen, OperationScreen):
+            shown = f"operation {screen.op.name}"
+        elif isinstance(screen, PodScreen):
+            shown = f"pod {screen.pod.name}"
+        else:
+            shown = "triage" if isinstance(screen, TriageScreen) else repr(screen)
+        assert shown == opens
+        if says is not None:
+            assert any(says in n.message for n in app._notifications)
 
 
 def test_operation_for() -> None:
