@@ -81,3 +81,15 @@ def test_operation_for() -> None:
         {"worker": "storage"},
     )
     assert operation_for(Action(operation="drain-node", params={"node": "n"})) is None
+
+
+def test_option_ids_are_unique_when_findings_share_rule_and_subject() -> None:
+    from ecoeco.console.screens.triage import finding_ids
+    from ecoeco.console.triage import Finding
+
+    a = Finding(rule="alert_firing", severity="warning", title="x", subject="Alert/A")
+    assert finding_ids([a, a, a]) == [
+        "alert_firing|Alert/A",
+        "alert_firing|Alert/A#2",
+        "alert_firing|Alert/A#3",
+    ]

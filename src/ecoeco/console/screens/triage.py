@@ -53,8 +53,16 @@ def triage_markup(findings: list[Finding]) -> str:
     return "\n\n".join(finding_markup(f) for f in findings)
 
 
-def finding_id(f: Finding) -> str:
-    return f"{f.rule}|{f.subject}"
+def finding_ids(findings: list[Finding]) -> list[str]:
+    """A stable option id per finding: rule and subject (what the notifier keys on too), numbered when
+    two findings share them (two instances of one alert), so the highlight survives a refresh."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        key = f"{f.rule}|{f.subject}"
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
 
 
 def operation_for(action: Action) -> tuple[str, dict[str, Any]] | None:
@@ -103,11 +111,11 @@ class TriageScreen(AreaScreen):
         if not findings:
             listing.add_option(Option(triage_markup(findings), disabled=True))
             return
-        for i, f in enumerate(findings):
+        ids = finding_ids(findings)
+        for i, (f, option_id) in enumerate(zip(findings, ids, strict=True)):
             if i:
                 listing.add_option(None)  # a separator line between findings
-            listing.add_option(Option(finding_markup(f), id=finding_id(f)))
-        ids = [finding_id(f) for f in findings]
+            listing.add_option(Option(finding_markup(f), id=option_id))
         listing.highlighted = listing.get_option_index(keep) if keep in ids else 0
 
     def selected_finding(self) -> Finding | None:
@@ -115,7 +123,8 @@ class TriageScreen(AreaScreen):
         if listing.highlighted is None:
             return None
         wanted = listing.get_option_at_index(listing.highlighted).id
-        return next((f for f in self.eco.triage_findings() if finding_id(f) == wanted), None)
+        findings = self.eco.triage_findings()
+        return next((f for f, i in zip(findings, finding_ids(findings), strict=True) if i == wanted), None)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open_action()

@@ -278,7 +278,7 @@ def pods_unschedulable(snap: Snapshot) -> list[Finding]:
             sev = "critical"
         out.append(Finding(rule="pods_unschedulable", severity=sev,
                            title=f"{len(pods)} pod(s) unschedulable: {'; '.join(reasons)}",
-                           subject="Pods/Pending", evidence=evidence, cause="; ".join(causes) or "see the scheduler",
+                           subject=f"Pods/Pending ({'; '.join(reasons)})", evidence=evidence, cause="; ".join(causes) or "see the scheduler",
                            refs=Refs(pods=[_pod_ref(p) for p in pods], workloads=keys),
                            since=min((p.created_at for p in pods if p.created_at), default=None)))  # fmt: skip
     return out
@@ -398,7 +398,7 @@ def crash_loops(snap: Snapshot) -> list[Finding]:
                     f"{_pod_ref(p)}: {p.restarts} restarts" + (f", {p.message}" if p.message else "")
                 )
         # Logs are read on demand, never polled: say where the last lines are.
-        evidence.append("last log lines: Triage, a on this finding (previous run), or `triage --bundle DIR`")
+        evidence.append("last log lines: on demand (its pod screen, p) or in `triage --bundle DIR`")
         sev, serving = _serving_severity(snap, key)
         if serving:
             evidence.append(serving)
