@@ -275,9 +275,15 @@ def s_sandbox_worker_down(reason: str = "ProcessExited") -> Snapshot:
 
 
 def s_sandbox_worker_stopped() -> Snapshot:
-    """SIGSTOP: the worker keeps its connection (RabbitMQ still counts a consumer) but runs nothing."""
+    """SIGSTOP: the worker keeps its connection (RabbitMQ still counts a consumer) but runs nothing, and
+    Prometheus cannot scrape it: one finding, the process."""
     snap = s_sandbox_worker_down("ProcessStopped")
     next(q for q in snap.queues if q.name == "q.ai").consumers = 1
+    snap.metrics.targets = [
+        ScrapeTarget(job="ecoeco-worker", instance="127.0.0.1:37759", health="down", labels={"worker": "ai"},
+                     last_error="context deadline exceeded"),
+        ScrapeTarget(job="ecoeco-worker", instance="127.0.0.1:37758", health="up", labels={"worker": "storage"}),
+    ]  # fmt: skip
     return snap
 
 

@@ -277,6 +277,7 @@ def test_sandbox_process_down_is_the_root_not_its_node() -> None:
     assert f.action is not None and f.action.params == {"worker": "ai"}
     stopped = only(evaluate(sc.s_sandbox_worker_stopped()))
     assert stopped.title == "Process ai is stopped" and "SIGSTOP" in stopped.cause
+    assert any(e.startswith("Prometheus cannot scrape ecoeco-worker") for e in stopped.evidence)  # folded
 
 
 def test_the_platforms_postgres_dependency_is_postgresql() -> None:

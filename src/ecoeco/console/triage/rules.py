@@ -754,6 +754,7 @@ def prometheus_targets_down(snap: Snapshot) -> list[Finding]:
                      + (f" (last scrape{_age(snap, t.last_scrape)} ago)" if t.last_scrape else "")
                      for t in down[:MAX_EVIDENCE_PODS]]  # fmt: skip
         nodes = sorted({n for t in down if (n := t.labels.get("node"))})
+        workers = sorted({w for t in down if (w := t.labels.get("worker"))})
         refused = any("refused" in (t.last_error or "") for t in down)
         cause = (
             "the exporter/service is not listening (process down or wrong port)"
@@ -764,7 +765,7 @@ def prometheus_targets_down(snap: Snapshot) -> list[Finding]:
                            title=f"Prometheus cannot scrape {job} ({len(down)}/{total} down)",
                            subject=f"Targets/{job}", evidence=evidence, cause=cause + "; its metrics and alerts are blind",
                            action=Action(operation="check-monitoring", params={"job": job}),
-                           refs=Refs(nodes=nodes)))  # fmt: skip
+                           refs=Refs(nodes=nodes, workers=workers)))  # fmt: skip
     return out
 
 
@@ -855,7 +856,7 @@ NODE_ROOTS = {"nodes_cluster_wide", "node_not_ready"}
 POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable", "pods_not_ready"}
 FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"rollout_stuck", "workload_down"}, POD_ROOTS, "workloads"),
-    ({"queue_no_consumers", "service_down"}, {"process_down"}, "process"),
+    ({"queue_no_consumers", "service_down", "prometheus_targets_down"}, {"process_down"}, "process"),
     (
         {
             "image_pull",
@@ -872,9 +873,10 @@ FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
 
 
 def _related(child: Finding, root: Finding, key: str) -> bool:
-    if key == "process":  # the worker's queue, or the API's own /health, in the sandbox
+    if key == "process":  # the worker's queue or scrape target, or the API's own /health, in the sandbox
         name = root.subject.removeprefix("Process/")
-        return bool(set(child.refs.workers) & set(root.refs.workers)) or child.subject == f"Service/{name}"
+        workers = set(child.refs.workers)
+        return (bool(workers) and workers <= set(root.refs.workers)) or child.subject == f"Service/{name}"
     if key == "workloads":
         return bool(set(child.refs.workloads) & set(root.refs.workloads))
     nodes = set(child.refs.nodes)
