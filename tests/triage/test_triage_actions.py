@@ -93,3 +93,28 @@ def test_option_ids_are_unique_when_findings_share_rule_and_subject() -> None:
         "alert_firing|Alert/A#2",
         "alert_firing|Alert/A#3",
     ]
+
+
+async def test_sandbox_process_logs_on_demand(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """In the sandbox a process "pod" shows its own log file through the same pod screen."""
+    from textual.widgets import Static
+
+    from ecoeco.console.sources.cluster_local import LocalLogReader
+
+    log = tmp_path / "ai.log"
+    log.write_text("".join(f"ai line {i}\n" for i in range(300)), encoding="utf-8")
+    app = EcoApp(snapshot=sc.s_sandbox_worker_down(), read_only=False)
+    app.log_reader = LocalLogReader(lambda: {"components": [{"name": "ai", "log": str(log)}]})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _highlight(app, pilot, "process_down")
+        assert isinstance(app.screen, TriageScreen)
+        app.screen._open_pod("sandbox/ai")
+        await pilot.pause()
+        assert isinstance(app.screen, PodScreen)
+        await pilot.press("l")
+        pane = app.screen.query_one("#pod-logs", Static)
+        for _ in range(200):
+            if "ai line 299" in str(pane.render()):
+                break
+            await pilot.pause(0.02)
+        assert "ai line 299" in str(pane.render()) and "ai line 99\n" not in str(pane.render())

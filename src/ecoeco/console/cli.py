@@ -673,14 +673,10 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
         print(f"ecoeco-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
-    from ecoeco.console.sources.cluster_kube import KubeClusterSource, KubeLogReader
-
     sources = build_sources(profile)
     collector = Collector(profile, sources)
     app.attach_collector(collector)
-    cluster = next((s for s in sources if isinstance(s, KubeClusterSource)), None)
-    if cluster is not None:
-        app.log_reader = KubeLogReader(cluster)
+    app.log_reader = log_reader_for(sources)
     try:
         result = app.run()
     finally:

@@ -58,8 +58,8 @@ class PodScreen(ModalScreen[None]):
 
     def _hint(self) -> str:
         if self.reader is None:
-            return "[dim]logs: not available for this cluster kind (kubernetes only)[/dim]"
-        return f"[dim]logs of {escape(self.container or '?')}: press l (current) or p (previous run)[/dim]"
+            return "[dim]logs: not available here (no log reader for this cluster)[/dim]"
+        return f"[dim]logs of {escape(self.container or self.pod.name)}: press l (current) or p (previous run)[/dim]"
 
     def action_next_container(self) -> None:
         names = [c.name for c in self.pod.containers]
@@ -72,7 +72,7 @@ class PodScreen(ModalScreen[None]):
             return
         which = "previous run" if previous else "current"
         self.query_one("#pod-logs", Static).update(
-            f"[dim]fetching the last {LOG_TAIL_LINES} lines of {escape(self.container or '?')} ({which})…[/dim]"
+            f"[dim]fetching the last {LOG_TAIL_LINES} lines of {escape(self.container or self.pod.name)} ({which})…[/dim]"
         )
         self.fetches += 1
         self._fetch(previous)
@@ -89,7 +89,9 @@ class PodScreen(ModalScreen[None]):
                 previous=previous,
                 tail_lines=LOG_TAIL_LINES,
             )
-            title = f"[b]{escape(self.container or '')} · {which} · last {LOG_TAIL_LINES} lines[/b]"
+            title = (
+                f"[b]{escape(self.container or self.pod.name)} · {which} · last {LOG_TAIL_LINES} lines[/b]"
+            )
             body = escape(text) if text.strip() else "[dim](empty: the container has written nothing)[/dim]"
         except Exception as exc:  # noqa: BLE001 - any failure is shown in place, never raised into the UI
             title, body = f"[b $error]logs ({which}): {escape(str(exc))}[/b $error]", ""

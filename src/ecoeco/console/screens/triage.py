@@ -168,5 +168,5 @@ class TriageScreen(AreaScreen):
         if snapshot is None or pod is None:
             self.notify(f"pod {key} is not in the current snapshot", severity="warning", timeout=4)
             return
-        reader = self.eco.log_reader if pod.kind == "Pod" else None
+        reader = self.eco.log_reader  # kubernetes: the pod's; the sandbox: the process's log file
         self.app.push_screen(PodScreen(pod, pod_detail(snapshot, key), reader))
