@@ -720,6 +720,7 @@ def build(scenario: str) -> dict[str, dict]:
             p = pod(new_pod, "ecoeco", tnode.name, new_image, labels=new_labels, owner=("ReplicaSet", new_rs),
                     phase="Pending", ready=False, cstatus=cs, node_selector=selector, host_ip=ips[tnode.name])  # fmt: skip
             p["metadata"]["creationTimestamp"] = p["status"]["startTime"] = "2026-11-20T08:51:09Z"
+            p["spec"]["imagePullSecrets"] = [{"name": "ghcr-eco2-pull"}]  # the chart's pull secret
             pods.append(p)
             # incident: a rollout under way (ready 1/1, 1 unavailable); degraded: the same, past its
             # deadline, with two old pods still serving: "2/2 ready" is not healthy.

@@ -20,6 +20,7 @@ from ecoeco.console.snapshot import (
     EventInfo,
     NodeInfo,
     PodInfo,
+    ScrapeTarget,
     ServiceMetrics,
     Snapshot,
     SourceStatus,
@@ -225,6 +226,67 @@ def s_image_pull_every_api() -> Snapshot:
     return snap
 
 
+def s_image_pull_wrong_secret() -> Snapshot:
+    """The pods name a pull secret, and the registry still answers 401: the secret is wrong or expired."""
+    snap = s_image_pull_every_api()
+    for p in snap.cluster.all_pods():
+        if p.waiting_reason == "ErrImagePull":
+            p.image_pull_secrets = ["regcred-eco2"]
+    return snap
+
+
+def _targets(snap: Snapshot, down: dict[str, str]) -> Snapshot:
+    """Prometheus' targets: a node-exporter per node and one per API, ``down`` by instance -> error."""
+    targets = [ScrapeTarget(job="node-exporter", instance=f"{n.name}:9100", labels={"node": n.name},
+                            health="down" if f"{n.name}:9100" in down else "up",
+                            last_error=down.get(f"{n.name}:9100"), last_scrape=snap.taken_at - 7)
+               for n in snap.cluster.nodes]  # fmt: skip
+    targets += [ScrapeTarget(job="ecoeco-api", instance=f"{m.service}-api:8000", labels={"service": m.service},
+                             health="down" if f"{m.service}-api:8000" in down else "up",
+                             last_error=down.get(f"{m.service}-api:8000"), last_scrape=snap.taken_at - 3)
+                for m in snap.metrics.services]  # fmt: skip
+    snap.metrics.targets = targets
+    return snap
+
+
+def s_targets_up() -> Snapshot:
+    return _targets(healthy(), {})
+
+
+def s_targets_down() -> Snapshot:
+    """node-exporter unreachable on two nodes (security group or the DaemonSet gone there)."""
+    snap = healthy()
+    down = {f"{n}:9100": f'Get "http://{n}:9100/metrics": context deadline exceeded'
+            for n in ("k8s-worker-ai", "k8s-worker-storage")}  # fmt: skip
+    return _targets(snap, down)
+
+
+def s_sandbox_worker_down(reason: str = "ProcessExited") -> Snapshot:
+    """The sandbox (cluster kind local): the ai worker process exited, its queue fills with no consumer."""
+    snap = healthy()
+    snap.cluster.kind = "local"
+    n = node(snap, "k8s-worker-ai")
+    n.status = "NotReady"
+    n.pods = [PodInfo(name="ai", namespace="sandbox", node=n.name, kind="Process", phase="Failed", ready=False,
+                      waiting_reason=reason, message="process not running or its port is closed", owner="ai")]  # fmt: skip
+    q = next(q for q in snap.queues if q.name == "q.ai")
+    q.ready, q.consumers = 12, 0
+    return snap
+
+
+def s_sandbox_worker_stopped() -> Snapshot:
+    """SIGSTOP: the worker keeps its connection (RabbitMQ still counts a consumer) but runs nothing, and
+    Prometheus cannot scrape it: one finding, the process."""
+    snap = s_sandbox_worker_down("ProcessStopped")
+    next(q for q in snap.queues if q.name == "q.ai").consumers = 1
+    snap.metrics.targets = [
+        ScrapeTarget(job="ecoeco-worker", instance="127.0.0.1:37759", health="down", labels={"worker": "ai"},
+                     last_error="context deadline exceeded"),
+        ScrapeTarget(job="ecoeco-worker", instance="127.0.0.1:37758", health="up", labels={"worker": "storage"}),
+    ]  # fmt: skip
+    return snap
+
+
 def s_crash_loop() -> Snapshot:
     snap = healthy()
     n = node(snap, "k8s-api-location")
@@ -372,12 +434,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("provider-id", s_provider_id, _e(("node_provider_id", "warning"))),
     Scenario("rollout-image-pull", s_rollout_image_pull, _e(("image_pull", "warning"))),
     Scenario("image-pull-every-api", s_image_pull_every_api, _e(("image_pull", "critical"))),
+    Scenario("image-pull-wrong-secret", s_image_pull_wrong_secret, _e(("image_pull", "critical"))),
     Scenario("crash-loop", s_crash_loop, _e(("crash_loop", "warning"))),
     Scenario("readiness-failing", s_readiness_failing, _e(("pods_not_ready", "warning"))),
     Scenario("starting-up", s_starting_up, _e()),
     Scenario("pressure", s_pressure, _e(("node_pressure", "warning"))),
     Scenario("daemonset", s_daemonset, _e(("daemonset_not_ready", "warning"))),
     Scenario("queue-no-consumers", s_queue_no_consumers, _e(("queue_no_consumers", "critical"))),
+    Scenario("sandbox-worker-down", s_sandbox_worker_down, _e(("process_down", "critical"))),
+    Scenario("sandbox-worker-stopped", s_sandbox_worker_stopped, _e(("process_down", "critical"))),
     Scenario("dead-letters", s_dead_letters, _e(("dead_letters", "warning"))),
     Scenario(
         "postgres-down",
@@ -386,6 +451,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("error-rate", s_error_rate, _e(("service_slo", "critical"), ("service_slo", "warning"))),
     Scenario("prometheus-down", s_prometheus_down, _e(("prometheus_unreachable", "warning"))),
+    Scenario("targets-up", s_targets_up, _e()),
+    Scenario("targets-down", s_targets_down, _e(("prometheus_targets_down", "warning"))),
     Scenario("cluster-unreadable", s_cluster_unreadable, _e(("cluster_unreadable", "critical"))),
     Scenario(
         "mixture",

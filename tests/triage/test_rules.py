@@ -102,9 +102,19 @@ def test_image_pull_everywhere_is_one_registry_finding() -> None:
     assert f.severity == "critical" and len(f.refs.workloads) == 6
 
 
+def test_image_pull_names_the_pull_secret_of_the_pod_spec() -> None:
+    f = only(rules.image_pull_failures(sc.s_image_pull_wrong_secret()))
+    assert "refuses the pull secret(s) regcred-eco2" in f.cause
+    assert "pull secret(s) in the pod spec: regcred-eco2" in f.evidence
+    assert any("unauthorized" in e for e in f.evidence)  # the registry's answer
+    g = only(rules.image_pull_failures(sc.s_rollout_image_pull()))
+    assert "no imagePullSecrets in the pod spec" in g.evidence
+
+
 def test_crash_loop_gives_the_exit_code() -> None:
     f = only(rules.crash_loops(sc.s_crash_loop()))
     assert "exit code 3" in f.evidence[0] and "DATABASE_URL" in f.evidence[0]
+    assert any("triage --bundle" in e for e in f.evidence)  # where its last log lines are
     assert f.severity == "warning"  # the other replica serves
 
 
@@ -255,3 +265,41 @@ def test_alert_folds_into_the_finding_about_its_own_worker() -> None:
     assert set(found) == {"WAL/storage", "WAL/ai"}
     assert any("EcoecoWalSyncBacklog" in e for e in found["WAL/ai"].evidence)
     assert not any("EcoecoWalSyncBacklog" in e for e in found["WAL/storage"].evidence)
+
+
+def test_targets_down_one_finding_per_job() -> None:
+    f = only(rules.prometheus_targets_down(sc.s_targets_down()))
+    assert f.title == "Prometheus cannot scrape node-exporter (2/13 down)"
+    assert f.refs.nodes == ["k8s-worker-ai", "k8s-worker-storage"]
+    assert any("context deadline exceeded" in e for e in f.evidence)
+    assert rules.prometheus_targets_down(sc.s_targets_up()) == []
+
+
+def test_targets_are_not_judged_when_prometheus_is_down() -> None:
+    snap = sc.s_targets_down()
+    snap.sources["metrics"].ok = False
+    assert rules.prometheus_targets_down(snap) == []
+
+
+def test_sandbox_process_down_is_the_root_not_its_node() -> None:
+    findings = evaluate(sc.s_sandbox_worker_down())
+    f = only(findings)
+    assert (f.rule, f.title, f.refs.workers) == ("process_down", "Process ai is not running", ["ai"])
+    assert any(e.startswith("Queue q.ai: work, no consumer") for e in f.evidence)  # folded in
+    assert f.action is not None and f.action.params == {"worker": "ai"}
+    stopped = only(evaluate(sc.s_sandbox_worker_stopped()))
+    assert stopped.title == "Process ai is stopped" and "SIGSTOP" in stopped.cause
+    assert any(e.startswith("Prometheus cannot scrape ecoeco-worker") for e in stopped.evidence)  # folded
+
+
+def test_the_platforms_postgres_dependency_is_postgresql() -> None:
+    """The platform's /ready names it "postgres": the same dependency, one finding, its first line."""
+    snap = sc.s_postgres_down()
+    for s in snap.services:
+        if "postgresql" in s.dependencies:
+            st = s.dependencies.pop("postgresql")
+            st.detail = "OperationalError: connection refused\n\tIs the server running on that host?"
+            s.dependencies["postgres"] = st
+    f = only(rules.dependency_unreachable(snap))
+    assert (f.subject, f.title) == ("Dependency/postgresql", "PostgreSQL unreachable")
+    assert all("\n" not in e for e in f.evidence) and any("connection refused" in e for e in f.evidence)

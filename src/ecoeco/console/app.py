@@ -17,11 +17,13 @@ import signal
 import sys
 import termios
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App, ScreenStackError
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from ecoeco.console import keys
@@ -41,11 +43,13 @@ from ecoeco.console.screens.triage import TriageScreen
 from ecoeco.console.screens.wal import WalScreen
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.triage import Finding, evaluate
+from ecoeco.console.triage.notify import FindingNotifier, Notice
 
 if TYPE_CHECKING:
     from ecoeco.console.config import Profile
     from ecoeco.console.ops import Event, OperationRunner, RunHandle
 
+NOTICE_LEVEL: dict[str, SeverityLevel] = {"critical": "error", "warning": "warning", "info": "information"}
 COALESCE_S = 0.05  # updates from several sources arriving together become one render
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
 WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
@@ -174,6 +178,10 @@ class EcoApp(App[int]):
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
         self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
+        # Findings that appear/escalate/clear are notified, debounced (triage.notify); bells rung, for tests.
+        self.finding_notifier = FindingNotifier()
+        self.notices: deque[Notice] = deque(maxlen=100)
+        self.bells = 0
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
         self.log_reader: LogReader | None = None
         self._handle_signals = handle_signals
@@ -212,6 +220,8 @@ class EcoApp(App[int]):
         self.generation += 1
         if not self.triage_decided:
             self.open_triage_if_critical()
+        if self.triage_decided:  # the first full picture is the notifier's baseline
+            self.announce_findings()
         self._render_visible()
 
     def triage_findings(self) -> list[Finding]:
@@ -228,6 +238,21 @@ class EcoApp(App[int]):
         for f in self.triage_findings():
             counts[f.severity] = counts.get(f.severity, 0) + 1
         return counts
+
+    def announce_findings(self) -> None:
+        """Toast the findings that appeared, escalated or cleared since the last snapshot (debounced:
+        ``triage.notify``); the terminal bell, once, when one of them is a new critical."""
+        snap = self.current_snapshot
+        if snap is None:
+            return
+        notices = self.finding_notifier.update(self.triage_findings(), snap.taken_at)
+        for n in notices:
+            self.notices.append(n)
+            level: SeverityLevel = "information" if n.kind == "cleared" else NOTICE_LEVEL[n.finding.severity]
+            self.notify(n.text, title="Triage", severity=level, timeout=8 if level == "error" else 5)
+        if any(n.bell for n in notices):
+            self.bells += 1
+            self.bell()
 
     def open_triage_if_critical(self) -> None:
         """At start-up, open on Triage when a critical finding exists (issue 10).

@@ -1,6 +1,6 @@
 """``ecoeco-console``: the TUI by default; ``status [--json]``, ``info [--json]``, ``audit [--json]``,
 ``op NAME [--param K=V ...] [--confirm ENV] [--json] [--plan-only]``, ``triage [--json]
-[--from-snapshot FILE]``, ``screenshot``.
+[--from-snapshot FILE] [--bundle DIR]``, ``screenshot``.
 
 ``--profile`` (or ``ECOECO_PROFILE``) and ``--read-only`` apply to every subcommand. Exit codes:
 0 fine, 2 bad configuration or usage. ``status`` exits odd when a source is unreachable: 1 plus one bit
@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
         "--from-snapshot", metavar="FILE", help="judge a saved `status --json` snapshot offline"
     )
     triage.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for all sources")
+    triage.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help="also write a post-mortem bundle: snapshot, findings, events, logs, screenshots (redacted)",
+    )
     # Its options belong to ecoeco.console.screenshots: main() hands over whatever follows the word.
     sub.add_parser("screenshot", help="render every screen to SVG (screenshot --help)", add_help=False)
     return parser
@@ -315,6 +320,8 @@ def format_triage(snap: Snapshot, findings: Sequence[Any]) -> str:
 def cmd_triage(args: argparse.Namespace) -> int:
     from ecoeco.console.triage import evaluate
 
+    log_reader: Any = None
+    secrets: tuple[str, ...] = ()
     if args.from_snapshot:
         try:
             snap = Snapshot.model_validate_json(Path(args.from_snapshot).read_text(encoding="utf-8"))
@@ -330,8 +337,33 @@ def cmd_triage(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"ecoeco-console: {exc}", file=sys.stderr)
             return TRIAGE_BAD_INPUT
-        snap = collect_once(profile, build_sources(profile), timeout=args.timeout)
+        live_sources = build_sources(profile)
+        snap = collect_once(profile, live_sources, timeout=args.timeout)
+        if args.bundle:
+            from ecoeco.console.ops.runner import profile_secrets
+
+            log_reader = log_reader_for(live_sources)
+            secrets = profile_secrets(profile)
     findings = evaluate(snap)
+    if args.bundle:
+        from ecoeco.console.bundle import write_bundle
+
+        note = (
+            "logs: not collected: judged from a saved snapshot (--from-snapshot); read them live with "
+            "`ecoeco-console triage --bundle DIR` or the Pods screen (l / p)"
+            if args.from_snapshot
+            else None
+        )
+        try:
+            bundle = write_bundle(
+                Path(args.bundle), snap, findings, log_reader=log_reader, secrets=secrets, logs_note=note
+            )
+        except OSError as exc:
+            print(f"ecoeco-console triage: cannot write the bundle to {args.bundle}: {exc}", file=sys.stderr)
+            return TRIAGE_BAD_INPUT
+        print(f"bundle: {len(bundle.files)} file(s) in {bundle.path}", file=sys.stderr)
+        for note_line in bundle.notes:
+            print(f"bundle: {note_line}", file=sys.stderr)
     if args.json:
         sources = {name: st.model_dump(mode="json") for name, st in snap.sources.items()}
         print(
@@ -342,6 +374,19 @@ def cmd_triage(args: argparse.Namespace) -> int:
     else:
         print(format_triage(snap, findings))
     return triage_exit_code(snap, findings)
+
+
+def log_reader_for(sources: Sequence[Any]) -> Any:
+    """The logs-on-demand reader of the cluster source among ``sources`` (None when it has none)."""
+    from ecoeco.console.sources.cluster_kube import KubeClusterSource, KubeLogReader
+    from ecoeco.console.sources.cluster_local import LocalClusterSource, LocalLogReader
+
+    for source in sources:
+        if isinstance(source, KubeClusterSource):
+            return KubeLogReader(source)
+        if isinstance(source, LocalClusterSource):
+            return LocalLogReader()
+    return None
 
 
 # --- info -------------------------------------------------------------------------------------------
@@ -628,14 +673,10 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
         print(f"ecoeco-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
-    from ecoeco.console.sources.cluster_kube import KubeClusterSource, KubeLogReader
-
     sources = build_sources(profile)
     collector = Collector(profile, sources)
     app.attach_collector(collector)
-    cluster = next((s for s in sources if isinstance(s, KubeClusterSource)), None)
-    if cluster is not None:
-        app.log_reader = KubeLogReader(cluster)
+    app.log_reader = log_reader_for(sources)
     try:
         result = app.run()
     finally:

@@ -31,19 +31,36 @@ def load_fixture(path: Path) -> Snapshot:
 
 
 async def render_all(snapshot: Snapshot, stem: str, out: Path, size: tuple[int, int]) -> list[Path]:
+    # Triage is an area outside AREAS (no footer slot); it is shot like the others.
+    modes = [*(m for m, _t, _s in keys.AREAS), "triage"]
+    return await render_modes(snapshot, stem, out, size, modes, with_help=True)
+
+
+async def render_modes(
+    snapshot: Snapshot,
+    stem: str,
+    out: Path,
+    size: tuple[int, int],
+    modes: list[str],
+    *,
+    with_help: bool = False,
+) -> list[Path]:
+    """The areas ``modes`` of a console showing ``snapshot`` as ``out/<stem>-<mode>.svg`` (the help
+    overlay too when asked). Shared by ``screenshot`` and ``triage --bundle``."""
     from ecoeco.console.app import EcoApp
 
     written: list[Path] = []
     app = EcoApp(snapshot=snapshot)
     async with app.run_test(size=size) as pilot:
-        # Triage is an area outside AREAS (no footer slot); it is shot like the others.
-        for mode in [*(m for m, _t, _s in keys.AREAS), "triage"]:
+        for mode in modes:
             await app.switch_mode(mode)
             await pilot.pause()
             await pilot.wait_for_scheduled_animations()
             path = out / f"{stem}-{mode}.svg"
             path.write_text(app.export_screenshot(title=f"Eco² Ops · {stem} · {mode}"), encoding="utf-8")
             written.append(path)
+        if not with_help:
+            return written
         await app.switch_mode("overview")
         await pilot.press("question_mark")
         await pilot.pause()

@@ -98,6 +98,9 @@ class PodInfo(BaseModel):
     grace_period_s: int | None = Field(None, description="metadata.deletionGracePeriodSeconds")
     nominated_node: str | None = Field(None, description="status.nominatedNodeName (preemption)")
     containers: list[ContainerInfo] = Field(default_factory=list)
+    image_pull_secrets: list[str] = Field(
+        default_factory=list, description="spec.imagePullSecrets names (what an image pull failure used)"
+    )
 
     @property
     def terminating(self) -> bool:
@@ -265,11 +268,27 @@ class NodeUsage(BaseModel):
     mem_history: list[float] = Field(default_factory=list)
 
 
+class ScrapeTarget(BaseModel):
+    """One active target of Prometheus (``/api/v1/targets``): is it being scraped?"""
+
+    job: str
+    instance: str = ""
+    health: Literal["up", "down", "unknown"] = "unknown"
+    last_error: str | None = None
+    last_scrape: float | None = Field(None, description="epoch s of the last scrape")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="the target's labels (service, node, ...)"
+    )
+
+
 class MetricsState(BaseModel):
     window_s: int = 900
     step_s: int = 15
     services: list[ServiceMetrics] = Field(default_factory=list)
     node_exporter: bool = False
+    targets: list[ScrapeTarget] | None = Field(
+        None, description="Prometheus' active scrape targets; None when they could not be read"
+    )
     node_usage: dict[str, NodeUsage] = Field(
         default_factory=dict, description="by node name; joined into cluster.nodes by join_node_usage()"
     )

@@ -82,3 +82,34 @@ def test_prometheus_down_is_a_clear_source_error() -> None:
         with pytest.raises(SourceError) as err:
             source.poll()
         assert "connection refused" in str(err.value) or "ConnectError" in str(err.value)
+
+
+def test_targets_down_are_read_and_judged() -> None:
+    """A real Prometheus with one target that answers (itself) and one that does not: the metrics source
+    keeps both from /api/v1/targets, and triage names the one down with Prometheus' own error."""
+    from pathlib import Path
+
+    from tests.integration.console.conftest import PROMETHEUS, free_port
+
+    from ecoeco.console.snapshot import SourceStatus
+    from ecoeco.console.triage import evaluate
+
+    if not Path(PROMETHEUS).exists():
+        pytest.skip("prometheus binary not installed")
+    dead = f"127.0.0.1:{free_port()}"
+    prom = Prometheus([dead], {"groups": []})
+    try:
+        prom.wait_for("up == 0")
+        source = MetricsSource(prom.url, window_s=60, step_s=5)
+        snap = Snapshot()
+        source.apply(snap, source.poll())
+    finally:
+        prom.stop()
+    assert snap.metrics.targets is not None
+    (target,) = snap.metrics.targets
+    assert (target.job, target.instance, target.health) == ("ecoeco-test", dead, "down")
+    assert target.last_error and "refused" in target.last_error
+    snap.sources = {"metrics": SourceStatus(name="metrics", ok=True)}
+    f = next(f for f in evaluate(snap) if f.rule == "prometheus_targets_down")
+    assert f.title == "Prometheus cannot scrape ecoeco-test (1/1 down)"
+    assert "not listening" in f.cause

@@ -89,3 +89,33 @@ def test_the_watchdog_s_restarts_and_back_off_show_as_pod_restarts_and_crash_loo
     storage = pods["storage"]
     assert storage.restarts == 5 and storage.waiting_reason == "CrashLoopBackOff"
     assert storage.message and "last exit: exited with code 1" in storage.message
+
+
+def test_a_stopped_process_is_not_ready() -> None:
+    """SIGSTOP keeps the pid (and its sockets) but the process runs nothing: not ready, and why."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        status = {"running": True, "components": [
+            {"name": "ai", "kind": "worker", "pid": proc.pid, "alive": True, "node": "k8s-worker-ai"}]}  # fmt: skip
+        source = LocalClusterSource(status_reader=lambda: status)
+        os.kill(proc.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 5  # the kernel marks it stopped at once; a loaded machine may lag
+        snap = Snapshot()
+        while True:
+            source.apply(snap, source.poll())
+            pod = next(n for n in snap.cluster.nodes if n.name == "k8s-worker-ai").pods[0]
+            if pod.waiting_reason == "ProcessStopped" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert (pod.ready, pod.phase, pod.waiting_reason) == (False, "Running", "ProcessStopped")
+        os.kill(proc.pid, signal.SIGCONT)
+        source.apply(snap, source.poll())
+        pod = next(n for n in snap.cluster.nodes if n.name == "k8s-worker-ai").pods[0]
+        assert pod.ready and pod.waiting_reason is None
+    finally:
+        proc.kill()
+        proc.wait()

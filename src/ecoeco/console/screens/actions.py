@@ -169,10 +169,13 @@ class OperationScreen(Screen[None]):
     #op-status { height: 1; padding: 0 1; }
     """
 
-    def __init__(self, op: Operation[Any]) -> None:
+    def __init__(self, op: Operation[Any], prefill: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.op = op
         self.info = describe(op)
+        # Values to start the form with (a triage finding's action); parameters the op lacks are dropped.
+        known = {p.name for p in self.info.params}
+        self.prefill = {k: v for k, v in (prefill or {}).items() if k in known and v is not None}
         self.plan: Plan[Any] | None = None
         self.handle: RunHandle | None = None
 
@@ -189,8 +192,10 @@ class OperationScreen(Screen[None]):
             for p in self.info.params:
                 with Horizontal(classes="op-param"):
                     yield Label(p.name + ("" if not p.required else " *"))
+                    given = self.prefill.get(p.name)
                     if p.is_bool:
-                        yield Checkbox(p.description or p.name, value=bool(p.default), id=f"param-{p.name}")
+                        value = bool(p.default if given is None else given)
+                        yield Checkbox(p.description or p.name, value=value, id=f"param-{p.name}")
                     else:
                         hint = p.description or p.type
                         if p.default not in (None, [], ""):
@@ -200,7 +205,14 @@ class OperationScreen(Screen[None]):
                             hint += f" (default {shown})"
                         if p.is_list:
                             hint += "; separate with commas"
-                        yield Input(placeholder=hint, id=f"param-{p.name}")
+                        text = (
+                            ", ".join(map(str, given))
+                            if isinstance(given, list)
+                            else ""
+                            if given is None
+                            else str(given)
+                        )
+                        yield Input(text, placeholder=hint, id=f"param-{p.name}")
             if not self.info.params:
                 yield Static("[dim]no parameters[/dim]")
         with Horizontal(id="op-buttons"):

@@ -353,5 +353,5 @@ class NodesScreen(AreaScreen):
         key = str(event.row_key.value)
         pod = find_pod(snapshot, key)
         if pod is not None:
-            reader = self.eco.log_reader if pod.kind == "Pod" else None
+            reader = self.eco.log_reader  # kubernetes: the pod's; the sandbox: the process's log file
             self.app.push_screen(PodScreen(pod, pod_detail(snapshot, key), reader))

@@ -6,8 +6,6 @@ Logs are fetched only when asked, in a worker thread (a slow API never blocks th
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,21 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ecoeco.console.snapshot import PodInfo, Snapshot
-from ecoeco.console.sources.cluster_kube import LOG_TAIL_LINES
-
-
-class LogReader(Protocol):
-    """What the pod screen needs to read logs (``sources.cluster_kube.KubeLogReader``)."""
-
-    def read(
-        self,
-        namespace: str,
-        pod: str,
-        container: str | None,
-        *,
-        previous: bool = False,
-        tail_lines: int = ...,
-    ) -> str: ...
+from ecoeco.console.sources.base import LOG_TAIL_LINES, LogReader
 
 
 def default_container(pod: PodInfo) -> str | None:
@@ -74,8 +58,8 @@ class PodScreen(ModalScreen[None]):
 
     def _hint(self) -> str:
         if self.reader is None:
-            return "[dim]logs: not available for this cluster kind (kubernetes only)[/dim]"
-        return f"[dim]logs of {escape(self.container or '?')}: press l (current) or p (previous run)[/dim]"
+            return "[dim]logs: not available here (no log reader for this cluster)[/dim]"
+        return f"[dim]logs of {escape(self.container or self.pod.name)}: press l (current) or p (previous run)[/dim]"
 
     def action_next_container(self) -> None:
         names = [c.name for c in self.pod.containers]
@@ -88,7 +72,7 @@ class PodScreen(ModalScreen[None]):
             return
         which = "previous run" if previous else "current"
         self.query_one("#pod-logs", Static).update(
-            f"[dim]fetching the last {LOG_TAIL_LINES} lines of {escape(self.container or '?')} ({which})…[/dim]"
+            f"[dim]fetching the last {LOG_TAIL_LINES} lines of {escape(self.container or self.pod.name)} ({which})…[/dim]"
         )
         self.fetches += 1
         self._fetch(previous)
@@ -105,7 +89,9 @@ class PodScreen(ModalScreen[None]):
                 previous=previous,
                 tail_lines=LOG_TAIL_LINES,
             )
-            title = f"[b]{escape(self.container or '')} · {which} · last {LOG_TAIL_LINES} lines[/b]"
+            title = (
+                f"[b]{escape(self.container or self.pod.name)} · {which} · last {LOG_TAIL_LINES} lines[/b]"
+            )
             body = escape(text) if text.strip() else "[dim](empty: the container has written nothing)[/dim]"
         except Exception as exc:  # noqa: BLE001 - any failure is shown in place, never raised into the UI
             title, body = f"[b $error]logs ({which}): {escape(str(exc))}[/b $error]", ""

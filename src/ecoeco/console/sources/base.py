@@ -27,3 +27,22 @@ class Source(Protocol):
     def apply(self, snapshot: Snapshot, data: object) -> None:
         """Write this source's part of ``snapshot`` from ``data`` (cheap, no I/O)."""
         ...
+
+
+# Enough to see why a container died; more is a job for a log system, not a console pane.
+LOG_TAIL_LINES = 200
+
+
+class LogReader(Protocol):
+    """The last lines of one pod's (or sandbox process's) log, read only when asked, never polled:
+    ``cluster_kube.KubeLogReader``, ``cluster_local.LocalLogReader``. Raises ``SourceError``."""
+
+    def read(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        *,
+        previous: bool = False,
+        tail_lines: int = ...,
+    ) -> str: ...

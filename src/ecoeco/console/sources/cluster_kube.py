@@ -19,7 +19,7 @@ from ecoeco.console.snapshot import (
     Snapshot,
     WorkloadInfo,
 )
-from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, LOG_TAIL_LINES, SourceError
 from ecoeco.console.sources.cluster_common import node_from_topology
 from ecoeco.shared.topology import load_topology
 
@@ -155,6 +155,7 @@ def pod_info(pod: Any) -> PodInfo:
         grace_period_s=meta.deletion_grace_period_seconds,
         nominated_node=status.nominated_node_name,
         containers=[*init, *main],
+        image_pull_secrets=[r.name for r in pod.spec.image_pull_secrets or [] if getattr(r, "name", None)],
     )
 
 
@@ -439,10 +440,6 @@ class KubeClusterSource:
         assert isinstance(data, ClusterState)
         state = data
         snapshot.cluster = state
-
-
-# Enough to see why a container died; more is a job for a log system, not a console pane.
-LOG_TAIL_LINES = 200
 
 
 class KubeLogReader:

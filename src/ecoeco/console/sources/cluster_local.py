@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ecoeco.console.snapshot import ClusterState, NodeInfo, PodInfo, Snapshot, WorkloadInfo
-from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
+from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, LOG_TAIL_LINES, SourceError
 from ecoeco.console.sources.cluster_common import node_from_topology
 from ecoeco.console.sources.history import History
 from ecoeco.console.sources.procstat import ProcSample, ProcSampler, mem_total_bytes
@@ -86,25 +87,33 @@ class LocalClusterSource:
             cpu_total, rss_total, sampled, cpu_known = 0.0, 0, False, False
             for comp in processes:
                 sample = data.samples.get(pid) if (pid := comp.get("pid")) else None
-                alive = bool(comp.get("alive"))
+                stopped = bool(sample and sample.stopped)
+                # A stopped process (SIGSTOP) holds its pid and sockets but does no work: not ready.
+                alive = bool(comp.get("alive")) and not stopped
                 # The sandbox's watchdog waits before restarting a process that keeps dying.
                 backing_off = (comp.get("backoff_until") or 0) > time.time()
-                down_message = "process not running or its port is closed"
-                if comp.get("last_exit"):
-                    down_message += f"; last exit: {comp['last_exit']}"
+                message = None
+                if stopped:
+                    message = "process stopped (SIGSTOP or a debugger): it holds its pid and sockets, runs nothing"
+                elif not alive:
+                    message = "process not running or its port is closed"
+                    if comp.get("last_exit"):
+                        message += f"; last exit: {comp['last_exit']}"
                 node.pods.append(
                     PodInfo(
                         name=comp["name"],
                         namespace=NAMESPACE,
                         node=tnode.name,
                         kind="Process",
-                        phase="Running" if alive else "Failed",
+                        phase="Running" if alive or stopped else "Failed",
                         ready=alive,
                         restarts=int(comp.get("restarts") or 0),
-                        waiting_reason=None
+                        waiting_reason="ProcessStopped"
+                        if stopped
+                        else None
                         if alive
                         else ("CrashLoopBackOff" if backing_off else "ProcessExited"),
-                        message=None if alive else down_message,
+                        message=message,
                         owner=comp["name"],
                         start_time=comp.get("started_at"),
                         cpu_percent=sample.cpu_percent if sample else None,
@@ -122,7 +131,7 @@ class LocalClusterSource:
                     cpu_total += sample.cpu_percent or 0.0
                     rss_total += sample.rss_bytes
             if processes:
-                node.status = "Ready" if any(c.get("alive") for c in processes) else "NotReady"
+                node.status = "Ready" if any(p.ready for p in node.pods) else "NotReady"
                 if cpu_known:  # CPU% needs two samples of the same process
                     node.cpu_percent = cpu_total / self._ncpu
                 if sampled and self._mem_total:
@@ -138,3 +147,34 @@ class LocalClusterSource:
         snapshot.cluster = ClusterState(
             kind="local", context="sandbox", nodes=nodes, workloads=workloads, events=[]
         )
+
+
+class LocalLogReader:
+    """The sandbox's counterpart of ``cluster_kube.KubeLogReader``: a process "pod" has one log file
+    (``logs/NAME.log`` in the sandbox's state directory, appended across restarts), so ``previous``
+    reads the same file. Read on request only, never polled."""
+
+    def __init__(self, status_reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self._read = status_reader or read_sandbox_status
+
+    def read(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        *,
+        previous: bool = False,
+        tail_lines: int = LOG_TAIL_LINES,
+    ) -> str:
+        comp = next((c for c in self._read().get("components") or [] if c.get("name") == pod), None)
+        if comp is None or not comp.get("log"):
+            raise SourceError(f"logs of {namespace}/{pod}: the sandbox keeps no log for it")
+        try:
+            with open(comp["log"], "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                size = fh.tell()
+                fh.seek(max(0, size - 256 * 1024))  # the tail is enough; a log can grow large
+                lines = fh.read().decode("utf-8", "replace").splitlines()
+        except OSError as exc:
+            raise SourceError(f"logs of {namespace}/{pod}: {exc}") from exc
+        return "\n".join(lines[-tail_lines:]) + ("\n" if lines else "")

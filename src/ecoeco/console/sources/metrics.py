@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecoeco.console.snapshot import MetricsState, NodeUsage, ServiceMetrics, Snapshot
+from ecoeco.console.snapshot import MetricsState, NodeUsage, ScrapeTarget, ServiceMetrics, Snapshot
 from ecoeco.console.sources import prom
 from ecoeco.console.sources.base import DEFAULT_TIMEOUT_S, SourceError
 from ecoeco.shared.names import API_SERVICES
@@ -80,6 +80,7 @@ class MetricsSource:
             for name in names
         ]
         state = MetricsState(window_s=self.window_s, step_s=self.step_s, services=services)
+        state.targets = self._targets(p)
         cpu_rows = prom.instant(p, NODE_CPU)
         if cpu_rows:
             state.node_exporter = True
@@ -102,6 +103,29 @@ class MetricsSource:
                 if n := node(labels):
                     n.mem_history = values
         return state
+
+    @staticmethod
+    def _targets(p: Any) -> list[ScrapeTarget] | None:
+        """The scrape targets, or None when Prometheus would not list them (the figures still count)."""
+        try:
+            raw = prom.targets(p)
+        except SourceError:
+            return None
+        out = []
+        for t in raw:
+            labels = {str(k): str(v) for k, v in (t.get("labels") or {}).items()}
+            health = t.get("health")
+            out.append(
+                ScrapeTarget(
+                    job=labels.get("job") or str(t.get("scrapePool") or "?"),
+                    instance=labels.get("instance", ""),
+                    health=health if health in ("up", "down") else "unknown",
+                    last_error=t.get("lastError") or None,
+                    last_scrape=prom.epoch(t.get("lastScrape")),
+                    labels={k: v for k, v in labels.items() if k not in ("job", "instance")},
+                )
+            )
+        return out
 
     def apply(self, snapshot: Snapshot, data: object) -> None:
         assert isinstance(data, MetricsState)

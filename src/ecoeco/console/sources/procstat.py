@@ -14,14 +14,21 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 class ProcSample:
     cpu_percent: float | None  # of one core; None on the first sample
     rss_bytes: int
+    state: str = "?"  # /proc/PID/stat's state: R running, S sleeping, T stopped (SIGSTOP), Z zombie, ...
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped by a signal (SIGSTOP, SIGTSTP) or a debugger: alive, yet it runs no code."""
+        return self.state in ("T", "t")
 
 
-def _cpu_seconds(pid: int) -> float:
+def _stat(pid: int) -> tuple[float, str]:
+    """CPU seconds used and the state letter of ``pid``."""
     with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
         raw = fh.read()
     # Fields after the parenthesised command name (which may itself contain spaces).
     fields = raw[raw.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    return (int(fields[11]) + int(fields[12])) / _TICKS, fields[0]
 
 
 def _rss_bytes(pid: int) -> int:
@@ -49,7 +56,7 @@ class ProcSampler:
     def sample(self, pid: int) -> ProcSample | None:
         """None when the process is gone or unreadable."""
         try:
-            cpu_s, rss = _cpu_seconds(pid), _rss_bytes(pid)
+            (cpu_s, state), rss = _stat(pid), _rss_bytes(pid)
         except (OSError, ValueError, IndexError):
             self._last.pop(pid, None)
             return None
@@ -59,4 +66,4 @@ class ProcSampler:
         pct = None
         if prev is not None and now > prev[0]:
             pct = max(0.0, 100.0 * (cpu_s - prev[1]) / (now - prev[0]))
-        return ProcSample(cpu_percent=pct, rss_bytes=rss)
+        return ProcSample(cpu_percent=pct, rss_bytes=rss, state=state)

@@ -60,3 +60,22 @@ def _reason(exc: Exception) -> str:
     if "timed out" in text.lower():
         return "timed out"
     return text[:160]
+
+
+def targets(prom: Any) -> list[dict[str, Any]]:
+    """Prometheus' active scrape targets (``/api/v1/targets?state=active``), as its API gives them."""
+    try:
+        data = prom.get_targets(state="active")
+    except Exception as exc:
+        raise SourceError(f"Prometheus targets: {_reason(exc)}") from exc
+    return list((data or {}).get("activeTargets") or [])
+
+
+def epoch(value: Any) -> float | None:
+    """An RFC 3339 time of the Prometheus API as epoch seconds (its zero time is None)."""
+    if not isinstance(value, str) or value.startswith("0001-"):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -47,13 +47,24 @@ def parse_dependencies(body: Any) -> dict[str, DependencyStatus]:
     return out
 
 
-def check_service(client: httpx.Client, name: str, url: str) -> ServiceHealth:
+# The platform's /ready gives each dependency check up to 3 s (a pool timeout, then one direct attempt
+# that says why): a client that gives up sooner reads "timed out" where the service would have said
+# "PostgreSQL: connection refused". /health answers at once and keeps the short timeout.
+READY_TIMEOUT_S = 4.0
+
+
+def check_service(
+    client: httpx.Client, name: str, url: str, ready_timeout_s: float | None = None
+) -> ServiceHealth:
     health = ServiceHealth(name=name, url=mask_url(url))
     try:
         live = client.get(f"{url}/health")
         health.live = live.status_code == 200
         started = time.perf_counter()
-        ready = client.get(f"{url}/ready")
+        if ready_timeout_s is None:
+            ready = client.get(f"{url}/ready")
+        else:
+            ready = client.get(f"{url}/ready", timeout=ready_timeout_s)
         health.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     except httpx.HTTPError as exc:
         health.live = False if health.live is None else health.live
@@ -72,7 +83,7 @@ def check_service(client: httpx.Client, name: str, url: str) -> ServiceHealth:
 class ServicesSource:
     name = "services"
 
-    def __init__(self, services: dict[str, str], interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
+    def __init__(self, services: dict[str, str], interval_s: float = 2.0, timeout_s: float = 5.0) -> None:
         self.urls = dict(services)
         self.interval_s = interval_s
         self.timeout_s = timeout_s
@@ -83,10 +94,13 @@ class ServicesSource:
             raise SourceError("no services configured in the profile")
         if self._client is None:
             # Per request: the six checks run side by side, so the poll takes one timeout at most.
-            self._client = httpx.Client(timeout=httpx.Timeout(self.timeout_s / 2))
+            self._client = httpx.Client(timeout=httpx.Timeout(min(1.0, self.timeout_s / 2)))
         client = self._client
         with ThreadPoolExecutor(max_workers=min(8, len(self.urls))) as pool:
-            results = list(pool.map(lambda kv: check_service(client, *kv), self.urls.items()))
+            ready_s = min(READY_TIMEOUT_S, 0.8 * self.timeout_s)
+            results = list(
+                pool.map(lambda kv: check_service(client, kv[0], kv[1], ready_s), self.urls.items())
+            )
         if all(r.live is False and r.status_code is None for r in results):
             first = results[0]
             raise SourceError(f"no service answers ({first.name} at {first.url}: {first.error})")

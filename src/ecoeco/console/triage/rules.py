@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from ecoeco.console import health
-from ecoeco.console.snapshot import NodeInfo, PodInfo, Snapshot, WorkloadInfo
+from ecoeco.console.snapshot import NodeInfo, PodInfo, ScrapeTarget, Snapshot, WorkloadInfo
 from ecoeco.console.triage.model import SEVERITY_RANK, Action, Finding, Refs, Severity
+from ecoeco.shared.names import WORKERS
 
 Rule = Callable[[Snapshot], list[Finding]]
 
@@ -115,6 +116,8 @@ def cluster_unreadable(snap: Snapshot) -> list[Finding]:
 
 
 def nodes_cluster_wide(snap: Snapshot) -> list[Finding]:
+    if snap.cluster.kind == "local":  # the sandbox's "nodes" are its processes: process_down judges them
+        return []
     nodes = [n for n in snap.cluster.nodes if n.status != "Missing"]
     down = [n for n in nodes if _node_down(n)]
     if len(down) < CLUSTER_WIDE_MIN_NODES or len(down) < CLUSTER_WIDE_FRACTION * len(nodes):
@@ -141,7 +144,7 @@ def nodes_cluster_wide(snap: Snapshot) -> list[Finding]:
 def node_not_ready(snap: Snapshot) -> list[Finding]:
     """One finding per down node, its stranded pods with it; NotReady (kubelet says so) vs Unknown
     (kubelet silent) have different causes. Nothing when the whole cluster is down (that is one)."""
-    if nodes_cluster_wide(snap):
+    if snap.cluster.kind == "local" or nodes_cluster_wide(snap):
         return []
     out: list[Finding] = []
     for n in snap.cluster.nodes:
@@ -275,7 +278,7 @@ def pods_unschedulable(snap: Snapshot) -> list[Finding]:
             sev = "critical"
         out.append(Finding(rule="pods_unschedulable", severity=sev,
                            title=f"{len(pods)} pod(s) unschedulable: {'; '.join(reasons)}",
-                           subject="Pods/Pending", evidence=evidence, cause="; ".join(causes) or "see the scheduler",
+                           subject=f"Pods/Pending ({'; '.join(reasons)})", evidence=evidence, cause="; ".join(causes) or "see the scheduler",
                            refs=Refs(pods=[_pod_ref(p) for p in pods], workloads=keys),
                            since=min((p.created_at for p in pods if p.created_at), default=None)))  # fmt: skip
     return out
@@ -304,15 +307,21 @@ def image_pull_failures(snap: Snapshot) -> list[Finding]:
             f"registry: {s}" for s in dict.fromkeys(s for s in said if s)
         ]
         evidence.append(f"pods: {_pods_line(pods)}")
+        secrets = sorted({s for p in pods for s in p.image_pull_secrets})
+        evidence.append(
+            f"{SECRETS_LINE}{', '.join(secrets)}" if secrets
+            else "no imagePullSecrets in the pod spec"
+        )  # fmt: skip
         sev, serving = _serving_severity(snap, key)
         if serving:
             evidence.append(serving)
         auth = any(w in s.lower() for s in said for w in PULL_AUTH_WORDS)
-        cause = (
-            "the registry refused the credentials: a private registry without a pull secret"
-            if auth
-            else "the image or tag does not exist, or the registry is unreachable/refuses without a pull secret"
-        )
+        if auth and secrets:
+            cause = f"the registry refused the credentials of {', '.join(secrets)}: wrong, expired or another registry's"
+        elif auth:
+            cause = "the registry refused the credentials: a private registry without a pull secret"
+        else:
+            cause = "the image or tag does not exist, or the registry is unreachable/refuses without a pull secret"
         wl = key if not key.startswith("pod:") else None
         name = wl or _pod_ref(pods[0])
         out.append(Finding(rule="image_pull", severity=sev, title=f"Image pull failing: {name}", subject=name,
@@ -326,6 +335,17 @@ def image_pull_failures(snap: Snapshot) -> list[Finding]:
 def _registry(image: str) -> str:
     first = image.removeprefix("image ").split("/", 1)[0]
     return first if "/" in image and ("." in first or ":" in first) else "docker.io"
+
+
+SECRETS_LINE = "pull secret(s) in the pod spec: "
+
+
+def _registry_cause(registry: str, group: list[Finding]) -> str:
+    named = sorted({n for f in group for e in f.evidence if e.startswith(SECRETS_LINE)
+                    for n in e.removeprefix(SECRETS_LINE).split(", ")})  # fmt: skip
+    if named:
+        return f"{registry} refuses the pull secret(s) {', '.join(named)}: wrong, expired or for another registry"
+    return f"{registry} is private and the pods name no imagePullSecret"
 
 
 def _by_registry(findings: list[Finding]) -> list[Finding]:
@@ -348,8 +368,10 @@ def _by_registry(findings: list[Finding]) -> list[Finding]:
         rest.append(Finding(rule="image_pull", severity=worst,
                             title=f"Registry {registry} refuses pulls for {len(group)} workloads",
                             subject=f"Registry/{registry}",
-                            evidence=[f"{f.subject}: " + "; ".join(f.evidence[:2]) for f in group],
-                            cause=f"{registry} is private and the pods name no (or a wrong) imagePullSecret",
+                            evidence=[f"{f.subject}: " + "; ".join(f.evidence[:2]) for f in group]
+                            + sorted({e for f in group for e in f.evidence
+                                      if e.startswith(("pull secret", "no imagePullSecrets"))}),
+                            cause=_registry_cause(registry, group),
                             action=Action(operation="create-pull-secret", params={"registry": registry}),
                             refs=refs))  # fmt: skip
     return rest
@@ -375,6 +397,8 @@ def crash_loops(snap: Snapshot) -> list[Finding]:
                 evidence.append(
                     f"{_pod_ref(p)}: {p.restarts} restarts" + (f", {p.message}" if p.message else "")
                 )
+        # Logs are read on demand, never polled: say where the last lines are.
+        evidence.append("last log lines: on demand (its pod screen, p) or in `triage --bundle DIR`")
         sev, serving = _serving_severity(snap, key)
         if serving:
             evidence.append(serving)
@@ -495,6 +519,35 @@ def daemonset_not_ready(snap: Snapshot) -> list[Finding]:
     return out
 
 
+def process_down(snap: Snapshot) -> list[Finding]:
+    """The sandbox (cluster kind ``local``): an API, worker or Prometheus process that exited or is
+    stopped. Its node is only where it would run in the real cluster, so this, not the node, is the root."""
+    if snap.cluster.kind != "local":
+        return []
+    out: list[Finding] = []
+    for n in snap.cluster.nodes:
+        for p in n.pods:
+            if p.kind != "Process" or p.ready:
+                continue
+            stopped = p.waiting_reason == "ProcessStopped"
+            worker = p.name if p.name in WORKERS else None
+            evidence = [p.message or "not running", f"runs on {n.name} in the real cluster"]
+            if worker:
+                evidence.append(f"queue q.{worker} has no working consumer; its journal does not sync")
+            cause = (
+                "someone or something stopped it (SIGSTOP, a debugger): it keeps its connections but does no work"
+                if stopped
+                else "it exited or was killed (its log says why: `triage --bundle DIR` keeps it)"
+            )
+            op = Action(operation="restart-worker", params={"worker": worker}) if worker else Action(
+                operation="restart-service", params={"service": p.name})  # fmt: skip
+            out.append(Finding(rule="process_down", severity="critical",
+                               title=f"Process {p.name} is {'stopped' if stopped else 'not running'}",
+                               subject=f"Process/{p.name}", evidence=evidence, cause=cause, action=op,
+                               refs=Refs(pods=[_pod_ref(p)], workers=[worker] if worker else [], nodes=[n.name])))  # fmt: skip
+    return out
+
+
 # --- platform ------------------------------------------------------------------------------------
 
 
@@ -569,12 +622,20 @@ def dead_letters(snap: Snapshot) -> list[Finding]:
     return out
 
 
+# The platform's /ready says "postgres"; other services say "postgresql" or "pg": one dependency.
+DEPENDENCY_ALIASES = {"postgres": "postgresql", "pg": "postgresql", "amqp": "rabbitmq"}
+
+
+def _dep(name: str) -> str:
+    return DEPENDENCY_ALIASES.get(name.lower(), name.lower())
+
+
 def _unreachable_deps(snap: Snapshot) -> dict[str, list[str]]:
     deps: dict[str, list[str]] = defaultdict(list)
     for s in snap.services:
         for dep, st in s.dependencies.items():
-            if not st.ok:
-                deps[dep].append(s.name)
+            if not st.ok and s.name not in deps[_dep(dep)]:
+                deps[_dep(dep)].append(s.name)
     return deps
 
 
@@ -609,8 +670,8 @@ def dependency_unreachable(snap: Snapshot) -> list[Finding]:
         return []
     out: list[Finding] = []
     for dep, services in sorted(_unreachable_deps(snap).items()):
-        details = [f"{s.name}: {s.dependencies[dep].detail}" for s in snap.services
-                   if dep in s.dependencies and not s.dependencies[dep].ok and s.dependencies[dep].detail]  # fmt: skip
+        details = [f"{s.name}: {st.detail.strip().splitlines()[0][:200]}" for s in snap.services
+                   for k, st in s.dependencies.items() if _dep(k) == dep and not st.ok and st.detail]  # fmt: skip
         name = DEPENDENCY_TITLES.get(dep, dep)
         # A refused login is not an outage: the fix is the credentials, not the network.
         auth = any("authentication" in d or "password" in d for d in details)
@@ -675,15 +736,48 @@ def prometheus_unreachable(snap: Snapshot) -> list[Finding]:
                     action=Action(operation="check-monitoring", params={}))]  # fmt: skip
 
 
+def prometheus_targets_down(snap: Snapshot) -> list[Finding]:
+    """Scrape targets Prometheus reports down, one finding per job (13 node-exporters down together are
+    one cause). Silent when the metrics source fails (``prometheus_unreachable`` says so) or the targets
+    were not read."""
+    if not _source_ok(snap, "metrics") or not snap.metrics.targets:
+        return []
+    jobs: dict[str, list[ScrapeTarget]] = defaultdict(list)
+    for t in snap.metrics.targets:
+        if t.health == "down":
+            jobs[t.job].append(t)
+    out: list[Finding] = []
+    for job, down in sorted(jobs.items()):
+        total = sum(1 for t in snap.metrics.targets if t.job == job)
+        evidence = [f"{len(down)}/{total} target(s) of job {job} down"]
+        evidence += [f"{t.instance}: {t.last_error or 'no error given'}"
+                     + (f" (last scrape{_age(snap, t.last_scrape)} ago)" if t.last_scrape else "")
+                     for t in down[:MAX_EVIDENCE_PODS]]  # fmt: skip
+        nodes = sorted({n for t in down if (n := t.labels.get("node"))})
+        workers = sorted({w for t in down if (w := t.labels.get("worker"))})
+        refused = any("refused" in (t.last_error or "") for t in down)
+        cause = (
+            "the exporter/service is not listening (process down or wrong port)"
+            if refused
+            else "the target does not answer Prometheus in time, or the network between them is cut"
+        )
+        out.append(Finding(rule="prometheus_targets_down", severity="warning",
+                           title=f"Prometheus cannot scrape {job} ({len(down)}/{total} down)",
+                           subject=f"Targets/{job}", evidence=evidence, cause=cause + "; its metrics and alerts are blind",
+                           action=Action(operation="check-monitoring", params={"job": job}),
+                           refs=Refs(nodes=nodes, workers=workers)))  # fmt: skip
+    return out
+
+
 # Alerts of charts/ecoeco-monitoring's rules and the rules whose finding already explains them: such an
 # alert becomes a line of evidence there; any other firing alert is a finding of its own.
 ALERT_COVERED_BY: dict[str, set[str]] = {
     "EcoecoApiLatencyP95High": {"service_slo"},
     "EcoecoApiErrorRateHigh": {"service_slo", "dependency_unreachable"},
     "EcoecoApiPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
-                         "node_not_ready", "nodes_cluster_wide"},
+                         "node_not_ready", "nodes_cluster_wide", "process_down"},
     "EcoecoWorkerPodDown": {"crash_loop", "image_pull", "pods_not_ready", "workload_down", "pods_unschedulable",
-                            "node_not_ready", "nodes_cluster_wide", "queue_no_consumers"},
+                            "node_not_ready", "nodes_cluster_wide", "queue_no_consumers", "process_down"},
     "EcoecoWalSyncBacklog": {"wal_backlog"},
     "EcoecoWalBacklogStale": {"wal_backlog"},
     "EcoecoWalSyncErrors": {"wal_backlog"},
@@ -741,6 +835,7 @@ RULES: tuple[Rule, ...] = (
     rollout_stuck,
     workload_down,
     daemonset_not_ready,
+    process_down,
     queue_no_consumers,
     queue_backlog,
     dead_letters,
@@ -749,6 +844,7 @@ RULES: tuple[Rule, ...] = (
     service_down,
     service_slo,
     prometheus_unreachable,
+    prometheus_targets_down,
     source_unreachable,
     alerts_firing,
 )
@@ -760,6 +856,7 @@ NODE_ROOTS = {"nodes_cluster_wide", "node_not_ready"}
 POD_ROOTS = {"image_pull", "crash_loop", "pods_unschedulable", "pods_not_ready"}
 FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"rollout_stuck", "workload_down"}, POD_ROOTS, "workloads"),
+    ({"queue_no_consumers", "service_down", "prometheus_targets_down"}, {"process_down"}, "process"),
     (
         {
             "image_pull",
@@ -776,6 +873,10 @@ FOLDS: tuple[tuple[set[str], set[str], str], ...] = (
 
 
 def _related(child: Finding, root: Finding, key: str) -> bool:
+    if key == "process":  # the worker's queue or scrape target, or the API's own /health, in the sandbox
+        name = root.subject.removeprefix("Process/")
+        workers = set(child.refs.workers)
+        return (bool(workers) and workers <= set(root.refs.workers)) or child.subject == f"Service/{name}"
     if key == "workloads":
         return bool(set(child.refs.workloads) & set(root.refs.workloads))
     nodes = set(child.refs.nodes)
