@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.triage import scenarios as sc
 
-from ecoeco.console.snapshot import AlertInfo, Snapshot
-from ecoeco.console.triage import Finding, evaluate, rules
+from ecoeco.console.snapshot import AlertInfo, Snapshot, WorkloadInfo
+from ecoeco.console.triage import Action, Finding, evaluate, rules
 
 
 def only(findings: list[Finding]) -> Finding:
@@ -286,7 +286,7 @@ def test_sandbox_process_down_is_the_root_not_its_node() -> None:
     f = only(findings)
     assert (f.rule, f.title, f.refs.workers) == ("process_down", "Process ai is not running", ["ai"])
     assert any(e.startswith("Queue q.ai: work, no consumer") for e in f.evidence)  # folded in
-    assert f.action is not None and f.action.params == {"worker": "ai"}
+    assert f.action is not None and (f.action.operation, f.action.params) == ("restart", {"target": "ai"})
     stopped = only(evaluate(sc.s_sandbox_worker_stopped()))
     assert stopped.title == "Process ai is stopped" and "SIGSTOP" in stopped.cause
     assert any(e.startswith("Prometheus cannot scrape ecoeco-worker") for e in stopped.evidence)  # folded
@@ -303,3 +303,19 @@ def test_the_platforms_postgres_dependency_is_postgresql() -> None:
     f = only(rules.dependency_unreachable(snap))
     assert (f.subject, f.title) == ("Dependency/postgresql", "PostgreSQL unreachable")
     assert all("\n" not in e for e in f.evidence) and any("connection refused" in e for e in f.evidence)
+
+
+def test_a_worker_or_api_workload_with_no_ready_pod_suggests_the_console_s_restart() -> None:
+    """The rule names the console's own rolling restart, pre-filled, for what the topology says the
+    workload runs; a workload outside the topology is named for the operator (no such operation)."""
+    snap = Snapshot()
+    snap.cluster.workloads = [
+        WorkloadInfo(kind="StatefulSet", namespace="workers", name="worker-storage", desired=1, ready=0),
+        WorkloadInfo(kind="Deployment", namespace="tools", name="something-else", desired=1, ready=0),
+    ]
+    by_subject = {f.subject: f.action for f in rules.workload_down(snap)}
+    assert by_subject["workers/StatefulSet/worker-storage"] == Action(
+        operation="restart", params={"target": "storage"}
+    )
+    other = by_subject["tools/Deployment/something-else"]
+    assert other is not None and other.operation == "restart-workload"

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from ecoeco.console import health
 from ecoeco.console.snapshot import NodeInfo, PodInfo, ScrapeTarget, Snapshot, WorkloadInfo
 from ecoeco.console.triage.model import SEVERITY_RANK, Action, Finding, Refs, Severity
-from ecoeco.shared.names import WORKERS
+from ecoeco.shared.names import API_SERVICES, WORKERS
+from ecoeco.shared.topology import load_topology
 
 Rule = Callable[[Snapshot], list[Finding]]
 
@@ -88,6 +89,21 @@ def _group_by_owner(pods: Iterable[PodInfo]) -> dict[str, list[PodInfo]]:
     for p in pods:
         groups[_workload_ref(p) or f"pod:{_pod_ref(p)}"].append(p)
     return groups
+
+
+def _restart(target: str) -> Action:
+    """The console's rolling restart (operation ``restart``) of a worker or API, pre-filled."""
+    return Action(operation="restart", params={"target": target})
+
+
+def _restart_workload(w: WorkloadInfo) -> Action:
+    """``restart`` when the workload is a worker's or an API's (the topology says which node runs it);
+    any other workload is named for the operator (the console has no generic restart)."""
+    if w.kind in ("Deployment", "StatefulSet"):
+        for node in load_topology().nodes:
+            if w.name in node.runs and node.domain in (*WORKERS, *API_SERVICES):
+                return _restart(node.domain)
+    return Action(operation="restart-workload", params={"workload": _wl_ref(w)})
 
 
 def _serving_severity(snap: Snapshot, key: str) -> tuple[Severity, str]:
@@ -500,7 +516,7 @@ def workload_down(snap: Snapshot) -> list[Finding]:
         ref = _wl_ref(w)
         out.append(Finding(rule="workload_down", severity="critical", title=f"{ref}: no ready pod", subject=ref,
                            evidence=[health.workload_summary(w)], cause="every pod is failing or not placed",
-                           action=Action(operation="restart-workload", params={"workload": ref}),
+                           action=_restart_workload(w),
                            refs=Refs(workloads=[ref])))  # fmt: skip
     return out
 
@@ -539,8 +555,7 @@ def process_down(snap: Snapshot) -> list[Finding]:
                 if stopped
                 else "it exited or was killed (its log says why: `triage --bundle DIR` keeps it)"
             )
-            op = Action(operation="restart-worker", params={"worker": worker}) if worker else Action(
-                operation="restart-service", params={"service": p.name})  # fmt: skip
+            op = _restart(p.name) if p.name in (*WORKERS, *API_SERVICES) else None
             out.append(Finding(rule="process_down", severity="critical",
                                title=f"Process {p.name} is {'stopped' if stopped else 'not running'}",
                                subject=f"Process/{p.name}", evidence=evidence, cause=cause, action=op,
@@ -578,7 +593,7 @@ def queue_no_consumers(snap: Snapshot) -> list[Finding]:
             cause += f": its worker pod(s) {_pods_line(stranded)} are on a node that is down"
         out.append(Finding(rule="queue_no_consumers", severity="critical", title=f"Queue {q.name}: work, no consumer",
                            subject=f"Queue/{q.name}", evidence=evidence, cause=cause,
-                           action=Action(operation="restart-worker", params={"worker": worker}) if worker else None,
+                           action=_restart(worker) if worker else None,
                            refs=Refs(queues=[q.name], workers=[worker] if worker else [],
                                      pods=[_pod_ref(p) for p in stranded])))  # fmt: skip
     return out
@@ -697,7 +712,7 @@ def service_down(snap: Snapshot) -> list[Finding]:
         out.append(Finding(rule="service_down", severity="critical", title=f"Service {s.name} not answering",
                            subject=f"Service/{s.name}", evidence=[s.error or f"/health live={s.live}"],
                            cause="the process is down or unreachable",
-                           action=Action(operation="restart-service", params={"service": s.name})))  # fmt: skip
+                           action=_restart(s.name) if s.name in API_SERVICES else None))  # fmt: skip
     return out
 
 
