@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from ecoeco.console import sandbox_infra
 from ecoeco.shared import sandbox_state
 from ecoeco.shared.names import API_SERVICES, QUEUES, WORKERS
 from ecoeco.shared.redact import mask_url
@@ -139,6 +140,12 @@ def builtin_sandbox_profile() -> Profile:
         sandbox=True,
         cluster="local",
         rabbitmq_management_url="http://127.0.0.1:15672",
+        # Terraform and Ansible without an AWS account: the sandbox module (built-in providers only,
+        # the topology's 13 nodes simulated) and the stages simulated against its inventory. Its
+        # state lives in the sandbox's own state dir, never beside the module.
+        terraform_dir=str(sandbox_infra.TERRAFORM_DIR),
+        terraform_backend_config=[f"path={sandbox_state.state_dir() / 'terraform' / 'terraform.tfstate'}"],
+        ansible_dir=str(sandbox_infra.ANSIBLE_DIR),
     )
 
 
