@@ -188,6 +188,19 @@ def sandbox_values(directory: Path | None = None) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+STATE_DIR_ENV = "ECOECO_CONSOLE_STATE_DIR"
+
+
+def state_dir(override: Path | None = None) -> Path:
+    """The console's state dir (audit log, locks, operations' work dirs; not created here)."""
+    if override is not None:
+        return Path(override)
+    env = os.environ.get(STATE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_state_path("ecoeco") / "console"
+
+
 def config_path() -> Path:
     override = os.environ.get(CONFIG_ENV)
     if override:

@@ -26,6 +26,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("ansible", "Ansible stages"),
     ("cdn", "CDN"),
     ("recovery", "Recovery"),
+    ("quota", "EC2 vCPU quota"),
 )
 
 
@@ -36,7 +37,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, recovery, terraform
+    from ecoeco.console.ops import ansible, cdn, quota, recovery, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -54,6 +55,8 @@ def operations() -> dict[str, Operation[Any]]:
         recovery.WalReplay(),
         recovery.WalCheckpoint(),
         recovery.DlqRequeue(),
+        quota.QuotaShow(),
+        quota.QuotaRequest(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:
