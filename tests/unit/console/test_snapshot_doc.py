@@ -29,6 +29,7 @@ Each source fills its own part; `sources` says per source whether that part is f
 | `metrics` | `metrics` source | per service request rate, 5xx ratio, p95 latency and their history over `window_s` at `step_s`; `node_exporter` tells whether node-exporter answered; `node_usage` its CPU/memory per node, which the collector joins into `cluster.nodes` when it hands out a copy (node-exporter wins over the sandbox's per-process sums), so neither source writes the other's part |
 | `services` | `services` source | per API: `/health` (`live`), `/ready` (`ready`, status code, latency, per-dependency `ok`/`detail`), and an `error` when it does not answer |
 | `alerts` | `alerts` source | Prometheus alerts (pending and firing), severity, summary, labels, since when |
+| `infra` | `infra` source (profiles with a `terraform_dir` or a local AWS endpoint; every minute) | the EC2 vCPU quota L-1216C47A (`vcpu_quota`, AWS default or applied), `vcpus_needed` by the topology's instance types, the open increase `quota_requests`; the hosts of the inventory `terraform output ansible_inventory` renders now and its `inventory_drift` from the one the last Ansible run used (`+ host`, `- host`, `~ host old -> new`); each half says why it is unknown in `quota_error`/`inventory_error`. This source never fails, so it has no exit bit |
 
 `ecoeco-console status --json` prints this JSON either way; its exit code says which sources failed:
 0 when every entry of `sources` has `ok: true`, else 1 plus one bit per failing source:
