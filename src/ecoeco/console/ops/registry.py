@@ -27,6 +27,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("cdn", "CDN"),
     ("recovery", "Recovery"),
     ("quota", "EC2 vCPU quota"),
+    ("destroy", "Destroy with cleanup"),
 )
 
 
@@ -37,7 +38,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, quota, recovery, terraform
+    from ecoeco.console.ops import ansible, cdn, destroy, quota, recovery, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -57,6 +58,8 @@ def operations() -> dict[str, Operation[Any]]:
         recovery.DlqRequeue(),
         quota.QuotaShow(),
         quota.QuotaRequest(),
+        destroy.DestroyLeftovers(),
+        destroy.DestroyWithCleanup(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:
