@@ -28,6 +28,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("recovery", "Recovery"),
     ("quota", "EC2 vCPU quota"),
     ("destroy", "Destroy with cleanup"),
+    ("rebuild", "Rebuild"),
 )
 
 
@@ -38,7 +39,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, destroy, quota, recovery, terraform
+    from ecoeco.console.ops import ansible, cdn, destroy, quota, rebuild, recovery, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -60,6 +61,7 @@ def operations() -> dict[str, Operation[Any]]:
         quota.QuotaRequest(),
         destroy.DestroyLeftovers(),
         destroy.DestroyWithCleanup(),
+        rebuild.Rebuild(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:

@@ -407,6 +407,20 @@ class TerraformPlan:
         return Result(message=lines[0], data={"counts": details["counts"], "resources": details["resources"]})
 
 
+def ensure_init(s: Setup, cancel: CancelToken, emit: Emit | None = None) -> None:
+    """``terraform init`` when this environment's data dir has never been initialised (it writes only
+    there): the rebuild is one key, also on a fresh bastion."""
+    if (s.data_dir / "terraform.tfstate").is_file():
+        return
+    s.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stream = UiStream(emit)
+    args = ["init", "-input=false", "-json", *(f"-backend-config={e}" for e in s.backend_config)]
+    proc = _call(s, args, stream, cancel)
+    cancel.check()
+    if proc.returncode != 0:
+        raise OperatorError(_failure("init", proc, stream))
+
+
 def saved_plan(
     ctx: OperationContext, *, destroy: bool, emit: Emit | None = None
 ) -> tuple[dict[str, Any], list[str], bool]:
