@@ -29,6 +29,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("quota", "EC2 vCPU quota"),
     ("destroy", "Destroy with cleanup"),
     ("rebuild", "Rebuild"),
+    ("checks", "Checks"),
 )
 
 
@@ -39,7 +40,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, destroy, quota, rebuild, recovery, terraform
+    from ecoeco.console.ops import ansible, cdn, checks, destroy, quota, rebuild, recovery, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -62,6 +63,7 @@ def operations() -> dict[str, Operation[Any]]:
         destroy.DestroyLeftovers(),
         destroy.DestroyWithCleanup(),
         rebuild.Rebuild(),
+        checks.Checks(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:
