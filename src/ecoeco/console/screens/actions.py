@@ -36,7 +36,7 @@ from ecoeco.console.ops import (
     RunHandle,
 )
 from ecoeco.console.ops.aws import is_simulated
-from ecoeco.console.ops.registry import AREAS, area_of, describe, operations
+from ecoeco.console.ops.registry import AREAS, area_of, describe, operations, simulated_note
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.widgets.status_bits import EnvBar
@@ -196,7 +196,12 @@ class OperationScreen(Screen[None]):
             yield Button("Run…", id="op-run", variant="warning", disabled=True)
             yield Button("Stop", id="op-stop", variant="error", disabled=True)
             yield Button("Back", id="op-back")
-        yield Static("[dim]Plan shows what would change; nothing runs before Run.[/dim]", id="op-plan")
+        note = simulated_note(self.op, self.eco.op_runner.profile)
+        yield Static(
+            "[dim]Plan shows what would change; nothing runs before Run.[/dim]"
+            + (f"\n[b $warning]{escape(note)}[/b $warning]" if note else ""),
+            id="op-plan",
+        )
         yield Log(id="op-log", max_lines=MAX_LOG_LINES, auto_scroll=True)
         yield Static("", id="op-status")
         yield Footer(compact=True)
@@ -296,7 +301,7 @@ class OperationScreen(Screen[None]):
                 environment=self.eco.environment,
                 typed=needs,
                 phrase=runner.confirm_phrase(self.op) if needs else None,
-                simulated=is_simulated(runner.profile) and area_of(self.op) == "cdn",
+                simulated=simulated_note(self.op, runner.profile),
             ),
             self._confirmed,
         )
@@ -370,7 +375,7 @@ class ConfirmScreen(ModalScreen["tuple[str, str] | None"]):
         environment: str,
         typed: bool,
         phrase: str | None,
-        simulated: bool = False,
+        simulated: str | None = None,
     ) -> None:
         super().__init__()
         self.op = op
@@ -390,7 +395,7 @@ class ConfirmScreen(ModalScreen["tuple[str, str] | None"]):
             with VerticalScroll(id="confirm-summary"):
                 yield Static("\n".join(escape(line) for line in self.plan.summary), markup=True)
             if self.simulated:
-                yield Static("[dim]simulated: a local AWS endpoint, no real account[/dim]")
+                yield Static(f"[dim]{escape(self.simulated)}[/dim]")
             if self.typed:
                 yield Label(f"Type the environment name ({self.environment}) to confirm:")
                 yield Input(placeholder=self.environment, id="confirm-env")

@@ -20,15 +20,27 @@ def test_every_operation_is_well_formed_and_named_by_its_area() -> None:
     assert len(ops) == len(set(ops))
     for name, op in ops.items():
         check_operation(op)
-        assert name == op.name and name.split(".")[0] in {"terraform", "ansible", "cdn", "recovery"}
+        assert name == op.name and name.split(".")[0] in {
+            "terraform",
+            "ansible",
+            "cdn",
+            "recovery",
+            "quota",
+            "destroy",
+            "rebuild",
+            "checks",
+        }
         # Anything that changes infrastructure asks for the environment's name; checks never lock.
         assert not op.changes_infrastructure or op.mutates
 
 
 def test_what_changes_infrastructure() -> None:
     infra = sorted(n for n, op in operations().items() if op.changes_infrastructure)
-    assert infra == ["ansible.run", "terraform.apply", "terraform.destroy"]
+    assert infra == [
+        "ansible.run", "destroy.cleanup", "quota.request", "rebuild", "terraform.apply", "terraform.destroy"
+    ]  # fmt: skip
     assert getattr(get("terraform.destroy"), "confirm_phrase", None) == "destroy {environment}"
+    assert getattr(get("destroy.cleanup"), "confirm_phrase", None) == "destroy {environment}"
 
 
 def test_unknown_names_suggest_close_ones() -> None:
