@@ -330,19 +330,22 @@ class OperationScreen(Screen[None]):
         stop.disabled = False
         stop.focus()
         self.status(f"running {self.op.name} (run {handle.run_id})…")
-        for event in handle.events():  # anything emitted before we were watching
-            self.show_event(handle, event)
+        self.show_events(handle, handle.events())  # anything emitted before we were watching
 
-    def show_event(self, handle: RunHandle, event: Event) -> None:
+    def show_events(self, handle: RunHandle, events: list[Event]) -> None:
+        """A batch of a run's events: the lines written at once, the status from the last progress."""
         if handle is not self.handle:
             return
-        line = event_line(event)
-        if line is not None:
-            self.query_one("#op-log", Log).write_line(line)
-        if isinstance(event, Progress):
-            total = f"/{event.total:g}" if event.total is not None else ""
-            self.status(f"running {self.op.name}: {event.done:g}{total} {escape(event.label)}")
-        elif isinstance(event, Finished):
+        lines = [line for line in (event_line(e) for e in events) if line is not None]
+        if lines:
+            self.query_one("#op-log", Log).write_lines(lines)
+        progress = next((e for e in reversed(events) if isinstance(e, Progress)), None)
+        if progress is not None:
+            total = f"/{progress.total:g}" if progress.total is not None else ""
+            self.status(f"running {self.op.name}: {progress.done:g}{total} {escape(progress.label)}")
+        finished = next((e for e in reversed(events) if isinstance(e, Finished)), None)
+        if finished is not None:
+            event = finished
             o = event.outcome
             colour = "$success" if o.ok else "$error" if o.result == "failed" else "$warning"
             self.status(f"[b {colour}]{o.result}[/b {colour}]: {escape(o.message)}")
