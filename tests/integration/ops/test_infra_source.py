@@ -18,7 +18,7 @@ from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.sources.infra import InfraSource
 from ecoeco.console.triage import evaluate
-from ecoeco.services.sandbox import moto_quotas
+from ecoeco.shared import moto_quotas
 
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 WAIT = 300.0

@@ -10,7 +10,7 @@ from tests.integration.ops.conftest import audit_records
 
 from ecoeco.console.ops import OperationRunner, Refused
 from ecoeco.console.ops.quota import QuotaRequest, QuotaShow
-from ecoeco.services.sandbox import moto_quotas
+from ecoeco.shared import moto_quotas
 
 # One region per test: moto keeps one quota per region, and the server lives for the whole session.
 REGIONS = iter(

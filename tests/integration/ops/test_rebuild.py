@@ -19,7 +19,7 @@ from ecoeco.console.ops import ItemStatus, OperationRunner, Progress
 from ecoeco.console.ops import rebuild as rebuild_mod
 from ecoeco.console.ops.rebuild import Rebuild
 from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
-from ecoeco.services.sandbox import moto_quotas
+from ecoeco.shared import moto_quotas
 from ecoeco.shared.topology import DEFAULT_TOPOLOGY
 
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"

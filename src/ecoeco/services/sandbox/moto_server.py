@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from moto.server import main as moto_main
 
-from ecoeco.services.sandbox.moto_quotas import install
+from ecoeco.shared.moto_quotas import install
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,7 +4,9 @@ nothing to read without an AWS account. ``install()`` teaches moto's service-quo
 quota the topology depends on, L-1216C47A (on-demand standard vCPUs), with AWS's default of 16, and
 the request API (request, history by quota, history, get request) with the states AWS uses. A request
 is approved after ``approve_after_s`` (AWS approves small increases by itself), then the quota holds
-the desired value. Idempotent; in-process (the tests' ThreadedMotoServer) or for ``moto_server``.
+the desired value. Idempotent; in-process (the tests' and the screenshots' ThreadedMotoServer) or in
+the sandbox's ``moto_server``. Shared (not the sandbox's own) because the console's screenshots serve
+the same simulated account; moto itself is imported only by ``install()`` (the platform extra).
 
 Settings (environment of the moto process): ``ECOECO_MOTO_EC2_VCPU_QUOTA`` (default 16),
 ``ECOECO_MOTO_QUOTA_APPROVE_S`` (default 30; negative: never approved).
