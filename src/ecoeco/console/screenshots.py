@@ -57,6 +57,16 @@ DEMO_DIR = Path("/tmp/ecoeco-console-screenshots")  # fixed, so the paths shown 
 OPS_FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "integration" / "ops"
 
 
+def _restore_env(saved: dict[str, str | None]) -> None:
+    import os
+
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 async def _until(pilot: object, predicate: object, timeout: float = 120.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -168,11 +178,7 @@ async def render_operations(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.pause()
             shot("audit")
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _restore_env(saved)
     return written
 
 
@@ -278,11 +284,7 @@ async def render_infra_operations(out: Path, size: tuple[int, int]) -> list[Path
         await shoot("eu-west-3", "destroy.cleanup", "destroy-plan", run=False)
     finally:
         server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _restore_env(saved)
     return written
 
 

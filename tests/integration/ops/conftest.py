@@ -4,6 +4,7 @@ the real tools (moto server mode for AWS, the terraform binary, ansible-runner, 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,3 +72,16 @@ def moto_url() -> Iterator[str]:
     """CloudFront and service-quotas as moto's server mode answers them, on a free loopback port."""
     with moto_server() as url:
         yield url
+
+
+TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
+# For the modules that drive the real terraform binary: `pytestmark = needs_terraform`.
+needs_terraform = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+
+
+@pytest.fixture
+def quiet_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty CLI config (the machine's points at a missing file, which terraform warns about)."""
+    rc = tmp_path / "terraformrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))

@@ -5,7 +5,6 @@ volume still attached stops everything and is named, a leftover made after the p
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.integration.ops.conftest import Recorder, audit_records
+from tests.integration.ops.conftest import TERRAFORM, Recorder, audit_records, needs_terraform
 
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import ItemStatus, OperationRunner, Refused
@@ -21,18 +20,15 @@ from ecoeco.console.ops.destroy import DestroyLeftovers, DestroyWithCleanup
 from ecoeco.console.ops.terraform import TerraformApply, TerraformInit
 from ecoeco.console.sandbox_infra import TERRAFORM_DIR
 
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 WAIT = 300.0
 REGIONS = iter(["eu-central-1", "us-east-2", "ap-southeast-2", "eu-south-1", "ap-southeast-1"])
 
-pytestmark = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+pytestmark = needs_terraform
 
 
 @pytest.fixture(autouse=True)
-def _quiet_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+def _quiet(quiet_terraform: None) -> None:
+    pass
 
 
 class Aws:

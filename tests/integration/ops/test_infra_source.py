@@ -4,11 +4,11 @@ inventory the last Ansible run used, as triage then judges them."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from tests.integration.ops.conftest import TERRAFORM, needs_terraform
 
 from ecoeco.console.config import Profile
 from ecoeco.console.ops import OperationRunner
@@ -20,17 +20,14 @@ from ecoeco.console.sources.infra import InfraSource
 from ecoeco.console.triage import evaluate
 from ecoeco.shared import moto_quotas
 
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 WAIT = 300.0
 
-pytestmark = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+pytestmark = needs_terraform
 
 
 @pytest.fixture(autouse=True)
-def _quiet_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+def _quiet(quiet_terraform: None) -> None:
+    pass
 
 
 def poll(source: InfraSource) -> Snapshot:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from tests.integration.ops.conftest import Recorder, audit_records
+from tests.integration.ops.conftest import TERRAFORM, Recorder, audit_records, needs_terraform
 
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import ItemStatus, OperationRunner, Progress
@@ -22,18 +22,15 @@ from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
 from ecoeco.shared import moto_quotas
 from ecoeco.shared.topology import DEFAULT_TOPOLOGY
 
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 WAIT = 600.0
 REGIONS = iter(["us-west-1", "eu-west-3", "ap-northeast-3", "me-south-1", "af-south-1"])
 
-pytestmark = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+pytestmark = needs_terraform
 
 
 @pytest.fixture(autouse=True)
-def _quiet_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+def _quiet(quiet_terraform: None) -> None:
+    pass
 
 
 @pytest.fixture

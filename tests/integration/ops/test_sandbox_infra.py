@@ -5,12 +5,11 @@ the stages simulated against it, destroy, and the drift a re-created cluster sho
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.integration.ops.conftest import Recorder
+from tests.integration.ops.conftest import Recorder, needs_terraform
 
 from ecoeco.console.config import Profile, builtin_sandbox_profile
 from ecoeco.console.ops import ItemStatus, OperationRunner
@@ -20,18 +19,15 @@ from ecoeco.console.ops.terraform import TerraformApply, TerraformDestroy, Terra
 from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
 from ecoeco.shared.topology import load_topology
 
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 REAL = Path(__file__).resolve().parents[3] / "infra"
 WAIT = 300.0  # an upper bound for a run to end, never asserted as a duration
 
-pytestmark = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+pytestmark = needs_terraform
 
 
 @pytest.fixture(autouse=True)
-def _quiet_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+def _quiet(quiet_terraform: None) -> None:
+    pass
 
 
 @pytest.fixture
