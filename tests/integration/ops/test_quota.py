@@ -3,10 +3,12 @@ mode with the sandbox's EC2 vCPU quota extension), through the real runner."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from tests.integration.ops.conftest import audit_records
+from tests.integration.ops.conftest import audit_records, console
 
 from ecoeco.console.ops import OperationRunner, Refused
 from ecoeco.console.ops.quota import QuotaRequest, QuotaShow
@@ -94,3 +96,23 @@ def test_an_unreachable_endpoint_is_a_readable_plan_error(
     runner = make_runner(aws_endpoint_url="http://127.0.0.1:9", aws_region="eu-west-1")
     with pytest.raises(OperatorError, match="service-quotas L-1216C47A: cannot reach AWS"):
         runner.plan(QuotaRequest(), {})
+
+
+def test_cli_shows_the_quota_in_read_only_and_refuses_an_unconfirmed_request(
+    moto_url: str, tmp_path: Path
+) -> None:
+    moto_quotas.install()
+    state = tmp_path / "cli-state"
+    settings = {"aws_endpoint_url": moto_url, "aws_region": "us-west-1"}
+    shown = console(["--read-only", "op", "quota.show", "--json"], state, **settings)
+    assert shown.returncode == 0, shown.stderr
+    lines = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert lines[0]["event"] == "plan" and lines[0]["environment"] == "sandbox"
+    assert lines[-1]["event"] == "finished" and lines[-1]["result"] == "succeeded"
+    assert "the topology needs 26: SHORT by 10" in lines[-1]["message"]
+    refused = console(["op", "quota.request"], state, **settings)
+    assert refused.returncode == 3 and "--confirm sandbox" in refused.stderr
+    records = audit_records(state)
+    assert [(r["operation"], r["record"]) for r in records] == [
+        ("quota.show", "start"), ("quota.show", "end"), ("quota.request", "refused"),
+    ]  # fmt: skip

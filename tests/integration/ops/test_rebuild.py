@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.integration.ops.conftest import TERRAFORM, Recorder, audit_records, n
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import ItemStatus, OperationRunner, Progress
 from ecoeco.console.ops import rebuild as rebuild_mod
+from ecoeco.console.ops.lock import FlightBusy, FlightLock, LockHolder
 from ecoeco.console.ops.rebuild import Rebuild
 from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
 from ecoeco.shared import moto_quotas
@@ -173,3 +175,22 @@ def test_verify_failing_is_resumed_at_verify(
     assert runner.run(again, confirm="staging", timeout=WAIT).result == "succeeded"
     # restart=true starts over even from an unfinished one (here: a finished one, the same).
     assert not runner.plan(Rebuild(), {"restart": True}).summary[0].startswith("RESUMING")
+
+
+def test_a_rebuild_is_refused_while_a_terraform_operation_runs(
+    make: Callable[..., OperationRunner], verifier: list[list[str]], state: Path
+) -> None:
+    """Rebuild and destroy share terraform's single flight: one of them on an environment at a time."""
+    runner = make()
+    plan = runner.plan(Rebuild(), {})
+    held = FlightLock(runner.locks_dir, "terraform", "staging")
+    held.acquire(LockHolder.of(runner.who, "terraform.apply", "abc123", time.time()))
+    try:
+        with pytest.raises(FlightBusy) as busy:
+            runner.start(plan, confirm="staging")
+        assert "a terraform operation is already running on staging" in str(busy.value)
+        assert "terraform.apply" in str(busy.value)
+    finally:
+        held.release()
+    refused = [r for r in audit_records(state) if r["record"] == "refused"]
+    assert [(r["operation"], r["reason"]) for r in refused] == [("rebuild", "busy")]
