@@ -122,3 +122,42 @@ async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: 
     records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
     start = [r for r in records if r["record"] == "start" and r["operation"] == "terraform.apply"]
     assert len(start) == 1 and start[0]["confirmed"] is True
+
+
+async def test_checks_run_in_read_only_and_show_each_check(state: Path) -> None:
+    from tests.k8s_double.server import KubeDouble
+
+    with KubeDouble("incident") as kube:
+        profile = Profile(
+            name="prod", environment="prod", read_only=True, cluster="kubernetes",
+            kubeconfig=str(kube.kubeconfig), kube_context=kube.context,
+        )  # fmt: skip
+        app = EcoApp(profile)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("8")
+            await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
+            assert "checks" in listed(app)
+            app.push_screen(OperationScreen(operations()["checks"]))
+            await wait_until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+            screen = app.screen
+            assert isinstance(screen, OperationScreen)
+            await pilot.click("#op-plan-button")
+            await wait_until(pilot, lambda: screen.plan is not None)
+            await pilot.click("#op-run")  # a check: no confirmation
+            # The kubernetes client's first import is slow on a loaded machine: a generous bound.
+            await wait_until(
+                pilot, lambda: "== failed" in "\n".join(screen.query_one("#op-log", Log).lines), timeout=90
+            )
+            text = "\n".join(screen.query_one("#op-log", Log).lines)
+            assert "argocd: recycle-info-api: OutOfSync/Degraded" in text
+        assert kube.writes == []
+
+
+async def test_the_screen_says_what_is_simulated(state: Path) -> None:
+    profile = Profile(name="sandbox", environment="sandbox", aws_endpoint_url="http://127.0.0.1:9")
+    app = EcoApp(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(OperationScreen(operations()["quota.request"]))
+        await wait_until(pilot, lambda: bool(app.screen.query("#op-plan")))
+        note = str(app.screen.query_one("#op-plan").render())
+        assert "simulated: a local AWS endpoint, no real account" in note
