@@ -150,6 +150,8 @@ async def test_checks_run_in_read_only_and_show_each_check(state: Path) -> None:
             )
             text = "\n".join(screen.query_one("#op-log", Log).lines)
             assert "argocd: recycle-info-api: OutOfSync/Degraded" in text
+            lines = screen.query_one("#op-log", Log).lines
+            assert len(lines) == len(set(lines))  # each event once, however early it came
         assert kube.writes == []
 
 

@@ -163,6 +163,7 @@ class OperationScreen(Screen[None]):
         self.info = describe(op)
         self.plan: Plan[Any] | None = None
         self.handle: RunHandle | None = None
+        self._replayed: set[int] = set()  # events shown from the run's history, not to show again
 
     @property
     def eco(self) -> EcoApp:
@@ -330,12 +331,20 @@ class OperationScreen(Screen[None]):
         stop.disabled = False
         stop.focus()
         self.status(f"running {self.op.name} (run {handle.run_id})…")
-        self.show_events(handle, handle.events())  # anything emitted before we were watching
+        # Anything emitted before we were watching; those events are also on their way to us in the
+        # app's next batch: remembered, so that they are not shown twice.
+        early = handle.events()
+        self._replayed = {id(e) for e in early}
+        self.show_events(handle, early, replay=True)
 
-    def show_events(self, handle: RunHandle, events: list[Event]) -> None:
+    def show_events(self, handle: RunHandle, events: list[Event], *, replay: bool = False) -> None:
         """A batch of a run's events: the lines written at once, the status from the last progress."""
         if handle is not self.handle:
             return
+        if not replay and self._replayed:
+            fresh = [e for e in events if id(e) not in self._replayed]
+            self._replayed.difference_update(id(e) for e in events)
+            events = fresh
         lines = [line for line in (event_line(e) for e in events) if line is not None]
         if lines:
             self.query_one("#op-log", Log).write_lines(lines)
