@@ -48,7 +48,7 @@ from ecoeco.console.ops.quota import quota_facts
 from ecoeco.console.ops.state import iso_utc
 from ecoeco.shared.topology import load_topology
 
-__all__ = ["STEPS", "Rebuild", "set_verifier"]
+__all__ = ["STEPS", "Rebuild", "set_verifier", "wait_nodes_ready"]
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("preflight", "pre-flight: credentials, vCPU quota, leftovers"),
@@ -308,7 +308,7 @@ class Rebuild:
             if missing:
                 return Result(ok=False, message=f"not in the inventory: {', '.join(missing)}")
             return Result(message=f"{len(names)} nodes Ready (simulated: the sandbox's inventory hosts)")
-        return _wait_ready(plan.profile, names, plan.params.ready_timeout_s, emit, cancel)
+        return wait_nodes_ready(plan.profile, names, plan.params.ready_timeout_s, emit, cancel)
 
     def _verify(self, plan: Plan[RebuildParams], emit: Emit, cancel: CancelToken) -> Result:
         if _verifier is None:
@@ -335,7 +335,7 @@ def _logging_emit(emit: Emit, log: Any) -> Emit:
     return out
 
 
-def _wait_ready(
+def wait_nodes_ready(
     profile: Profile, names: list[str], timeout_s: float, emit: Emit, cancel: CancelToken
 ) -> Result:
     from kubernetes import client as k8s
