@@ -63,32 +63,6 @@ async def test_a_writable_profile_lists_everything(state: Path) -> None:
         assert listed(app) == list(operations())
 
 
-async def test_the_sandbox_says_its_restarts_are_simulated(state: Path) -> None:
-    app = EcoApp(Profile(name="sandbox", environment="sandbox", sandbox=True))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("8")
-        await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
-        assert "restart" in listed(app)
-        note = str(app.screen.query_one("#actions-note").render())
-        assert "restarts are simulated: the sandbox restarts its own processes" in note
-
-        # The confirmation says it too, next to the plan.
-        from ecoeco.console.ops import Plan
-        from ecoeco.console.ops.restart import RestartParams
-        from ecoeco.console.screens.actions import _simulated
-
-        op = operations()["restart"]
-        plan = Plan(params=RestartParams(target="ai"), summary=("restart sandbox process ai",))
-        app.push_screen(
-            ConfirmScreen(op, plan, environment="sandbox", typed=True, phrase=None,
-                          simulated=_simulated(app.profile, op))
-        )  # fmt: skip
-        await wait_until(pilot, lambda: bool(app.screen.query("#confirm-cancel")))
-        await pilot.pause()
-        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
-        assert "simulated: the sandbox restarts its own process; no Kubernetes rollout" in shown
-
-
 @pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
 async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: Path) -> None:
     module = tmp_path / "module"
@@ -148,6 +122,76 @@ async def test_apply_needs_the_environment_typed_in_full(state: Path, tmp_path: 
     records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
     start = [r for r in records if r["record"] == "start" and r["operation"] == "terraform.apply"]
     assert len(start) == 1 and start[0]["confirmed"] is True
+
+
+async def test_checks_run_in_read_only_and_show_each_check(state: Path) -> None:
+    from tests.k8s_double.server import KubeDouble
+
+    with KubeDouble("incident") as kube:
+        profile = Profile(
+            name="prod", environment="prod", read_only=True, cluster="kubernetes",
+            kubeconfig=str(kube.kubeconfig), kube_context=kube.context,
+        )  # fmt: skip
+        app = EcoApp(profile)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("8")
+            await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
+            assert "checks" in listed(app)
+            app.push_screen(OperationScreen(operations()["checks"]))
+            await wait_until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+            screen = app.screen
+            assert isinstance(screen, OperationScreen)
+            await pilot.click("#op-plan-button")
+            await wait_until(pilot, lambda: screen.plan is not None)
+            await pilot.click("#op-run")  # a check: no confirmation
+            # The kubernetes client's first import is slow on a loaded machine: a generous bound.
+            await wait_until(
+                pilot, lambda: "== failed" in "\n".join(screen.query_one("#op-log", Log).lines), timeout=90
+            )
+            text = "\n".join(screen.query_one("#op-log", Log).lines)
+            assert "argocd: recycle-info-api: OutOfSync/Degraded" in text
+            lines = screen.query_one("#op-log", Log).lines
+            assert len(lines) == len(set(lines))  # each event once, however early it came
+        assert kube.writes == []
+
+
+async def test_the_screen_says_what_is_simulated(state: Path) -> None:
+    profile = Profile(name="sandbox", environment="sandbox", aws_endpoint_url="http://127.0.0.1:9")
+    app = EcoApp(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(OperationScreen(operations()["quota.request"]))
+        await wait_until(pilot, lambda: bool(app.screen.query("#op-plan")))
+        note = str(app.screen.query_one("#op-plan").render())
+        assert "simulated: a local AWS endpoint, no real account" in note
+
+
+async def test_the_sandbox_says_its_restarts_are_simulated(state: Path) -> None:
+    app = EcoApp(Profile(name="sandbox", environment="sandbox", sandbox=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionsScreen))
+        assert "restart" in listed(app)
+        note = str(app.screen.query_one("#actions-note").render())
+        assert "restarts are simulated: the sandbox restarts its own processes" in note
+
+        # The confirmation says it too, next to the plan.
+        from ecoeco.console.ops import Plan
+        from ecoeco.console.ops.restart import RestartParams
+        from ecoeco.console.screens.actions import _simulated
+
+        op = operations()["restart"]
+        plan = Plan(params=RestartParams(target="ai"), summary=("restart sandbox process ai",))
+        app.push_screen(
+            ConfirmScreen(op, plan, environment="sandbox", typed=True, phrase=None,
+                          simulated=_simulated(app.profile, op))
+        )  # fmt: skip
+        await wait_until(pilot, lambda: bool(app.screen.query("#confirm-cancel")))
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "simulated: the sandbox restarts its own process; no Kubernetes rollout" in shown
+
+
+@pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
 
 
 async def test_restart_in_the_tui_needs_the_name_typed_then_rolls_out(state: Path) -> None:

@@ -32,6 +32,8 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?deployments$"), "deployments"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?statefulsets$"), "statefulsets"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?daemonsets$"), "daemonsets"),
+    # ArgoCD's CRD: a scenario without applications.json is a cluster without ArgoCD (404, as the API).
+    (re.compile(r"^/apis/argoproj.io/v1alpha1/(?:namespaces/(?P<ns>[^/]+)/)?applications$"), "applications?"),
 ]
 _LOG = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/pods/(?P<pod>[^/]+)/log$")
 _ONE = re.compile(
@@ -42,6 +44,10 @@ _VERSION = {
     "major": "1",
     "minor": "31",
     "gitVersion": "v1.31.4",
+    "gitCommit": "a78aa47129b8539636eb86a9d00e31b2720fe06b",
+    "gitTreeState": "clean",
+    "buildDate": "2024-12-10T11:36:27Z",
+    "compiler": "gc",
     "platform": "linux/amd64",
     "goVersion": "go1.22.10",
 }
@@ -180,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._status(401, "Unauthorized", "Unauthorized")
             return
         url = urlsplit(self.path)
-        if url.path == "/version":
+        if url.path.rstrip("/") == "/version":  # the client asks for /version/
             self._send(200, _VERSION)
             return
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -196,7 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
             m = pattern.match(url.path)
             if m is None:
                 continue
-            body = self.server.load(name)
+            optional = name.endswith("?")
+            body = self.server.load_optional(name[:-1]) if optional else self.server.load(name)
+            if not body:
+                break  # an optional resource this scenario does not have: 404
             items = body["items"]
             if m.groupdict().get("ns"):
                 items = [it for it in items if it["metadata"].get("namespace") == m["ns"]]

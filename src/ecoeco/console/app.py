@@ -120,13 +120,13 @@ class SourceUpdated(Message):
         self.source = source
 
 
-class OpEvent(Message):
-    """An event of a running operation, posted from the run's thread (never waits for the screen)."""
+OP_BATCH_S = 0.05  # run events reach the screen at most 20 times a second, each time all of them
 
-    def __init__(self, handle: RunHandle, event: Event) -> None:
-        super().__init__()
-        self.handle = handle
-        self.event = event
+
+class OpEvents(Message):
+    """Events of running operations are waiting in ``EcoApp._op_pending``. Posted by a run's thread
+    only when none is pending already: a tool printing 10,000 lines puts one message in the queue,
+    not 10,000, so a key pressed meanwhile is handled next (bench/ops_stream.py)."""
 
 
 class EcoApp(App[int]):
@@ -162,6 +162,9 @@ class EcoApp(App[int]):
         super().__init__()
         self._op_runner = op_runner
         self._run_views: dict[str, OperationScreen] = {}
+        self._op_lock = threading.Lock()
+        self._op_pending: list[tuple[RunHandle, Event]] = []
+        self._op_posted = False
         self.profile = profile
         # With no profile (screenshots, tests) the fixed snapshot says where it was taken.
         described = profile if profile is not None else snapshot
@@ -407,22 +410,43 @@ class EcoApp(App[int]):
         return self._op_runner
 
     def _post_op_event(self, handle: RunHandle, event: Event) -> None:
+        with self._op_lock:
+            self._op_pending.append((handle, event))
+            if self._op_posted:
+                return  # the message already in the queue will take this one too
+            self._op_posted = True
         with contextlib.suppress(Exception):  # the app may be gone while a run ends
-            self.post_message(OpEvent(handle, event))
+            self.post_message(OpEvents())
 
     def watch_run(self, handle: RunHandle, view: OperationScreen) -> None:
         self._run_views[handle.run_id] = view
 
-    def on_op_event(self, message: OpEvent) -> None:
+    def on_op_events(self, message: OpEvents) -> None:
         from ecoeco.console.ops import Finished
 
-        view = self._run_views.get(message.handle.run_id)
-        if view is not None and view.is_mounted:
-            view.show_event(message.handle, message.event)
-        if isinstance(message.event, Finished):
-            self._run_views.pop(message.handle.run_id, None)
-            if isinstance(self.screen, AuditScreen):
-                self.screen.reload()
+        with self._op_lock:
+            batch, self._op_pending = self._op_pending, []
+        # At most one batch per OP_BATCH_S: a tool flushing every line would otherwise repaint the
+        # output pane for each one. Events arriving meanwhile wait for the window to close.
+        self.set_timer(OP_BATCH_S, self._op_window_closed)
+        by_run: dict[str, tuple[RunHandle, list[Event]]] = {}
+        for handle, event in batch:
+            by_run.setdefault(handle.run_id, (handle, []))[1].append(event)
+        for run_id, (handle, events) in by_run.items():
+            view = self._run_views.get(run_id)
+            if view is not None and view.is_mounted:
+                view.show_events(handle, events)
+            if isinstance(events[-1], Finished):
+                self._run_views.pop(run_id, None)
+                if isinstance(self.screen, AuditScreen):
+                    self.screen.reload()
+
+    def _op_window_closed(self) -> None:
+        with self._op_lock:
+            more = bool(self._op_pending)
+            self._op_posted = more
+        if more:
+            self.post_message(OpEvents())
 
     def close_runner(self, timeout: float = 5.0) -> None:
         """Cancel running operations and wait for them (the audit log then says how each ended)."""

@@ -690,6 +690,23 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return int(screenshots_main(list(args.args)) or 0)
 
 
+def verify_sources(profile: Profile, cancel: Any = None) -> list[str]:
+    """Every read source polled once: the sources that do not answer, one line each (the rebuild's
+    verify step; the same check as ``status``)."""
+    from ecoeco.console.collector import collect_once
+    from ecoeco.console.sources import build_sources
+
+    snap = collect_once(profile, build_sources(profile), timeout=30.0)
+    return [f"{name}: {st.error or 'no answer'}" for name, st in sorted(snap.sources.items()) if not st.ok]
+
+
+def wire_rebuild_verifier() -> None:
+    """The rebuild's last step reads the read side, which ``ops`` may not import: handed in here."""
+    from ecoeco.console.ops import rebuild
+
+    rebuild.set_verifier(verify_sources)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "screenshot" in argv:
@@ -698,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
         args.args = argv[cut + 1 :]
     else:
         args = _parser().parse_args(argv)
+    wire_rebuild_verifier()
     commands = {
         "status": cmd_status,
         "info": cmd_info,

@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from ecoeco.console import sandbox_infra
 from ecoeco.shared import sandbox_state
 from ecoeco.shared.names import API_SERVICES, QUEUES, WORKERS
 from ecoeco.shared.redact import mask_url
@@ -139,6 +140,12 @@ def builtin_sandbox_profile() -> Profile:
         sandbox=True,
         cluster="local",
         rabbitmq_management_url="http://127.0.0.1:15672",
+        # Terraform and Ansible without an AWS account: the sandbox module (built-in providers only,
+        # the topology's 13 nodes simulated) and the stages simulated against its inventory. Its
+        # state lives in the sandbox's own state dir, never beside the module.
+        terraform_dir=str(sandbox_infra.TERRAFORM_DIR),
+        terraform_backend_config=[f"path={sandbox_state.state_dir() / 'terraform' / 'terraform.tfstate'}"],
+        ansible_dir=str(sandbox_infra.ANSIBLE_DIR),
     )
 
 
@@ -179,6 +186,19 @@ def sandbox_values(directory: Path | None = None) -> dict[str, Any]:
             "cloudfront_distribution_id": aws.get("cloudfront_distribution_id"),
         }
     return {k: v for k, v in values.items() if v is not None}
+
+
+STATE_DIR_ENV = "ECOECO_CONSOLE_STATE_DIR"
+
+
+def state_dir(override: Path | None = None) -> Path:
+    """The console's state dir (audit log, locks, operations' work dirs; not created here)."""
+    if override is not None:
+        return Path(override)
+    env = os.environ.get(STATE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_state_path("ecoeco") / "console"
 
 
 def config_path() -> Path:

@@ -74,6 +74,16 @@ DEMO_DIR = Path("/tmp/ecoeco-console-screenshots")  # fixed, so the paths shown 
 OPS_FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "integration" / "ops"
 
 
+def _restore_env(saved: dict[str, str | None]) -> None:
+    import os
+
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 async def _until(pilot: object, predicate: object, timeout: float = 120.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -185,11 +195,113 @@ async def render_operations(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.pause()
             shot("audit")
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _restore_env(saved)
+    return written
+
+
+async def render_infra_operations(out: Path, size: tuple[int, int]) -> list[Path]:
+    """The operations on the sandbox's simulated infrastructure: the vCPU quota short of the topology,
+    the rebuild's plan (pre-flight and the sandbox module's 20 resources), the destroy with cleanup
+    listing what the controllers left. AWS is moto in this process (with the sandbox's EC2 quota);
+    skipped (with a note) without the platform extra or the terraform binary."""
+    import logging
+    import os
+    import shutil
+    import socket
+
+    from textual.widgets import Log
+
+    from ecoeco.console.app import EcoApp
+    from ecoeco.console.config import Profile
+    from ecoeco.console.errors import OperatorError
+    from ecoeco.console.ops import OperationRunner
+    from ecoeco.console.ops.proc import find_binary
+    from ecoeco.console.ops.registry import operations
+    from ecoeco.console.ops.terraform import TerraformInit
+    from ecoeco.console.sandbox_infra import ANSIBLE_DIR, TERRAFORM_DIR
+    from ecoeco.console.screens.actions import OperationScreen
+
+    try:
+        terraform = find_binary("terraform")
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from ecoeco.shared import moto_quotas
+    except (OperatorError, ImportError) as exc:
+        print(f"screenshot: infrastructure operation screens skipped: {exc}")
+        return []
+    work = DEMO_DIR / "infra"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    moto_quotas.install()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log is not the console's
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in ("ECOECO_CONSOLE_STATE_DIR", "TF_CLI_CONFIG_FILE")}
+    os.environ["ECOECO_CONSOLE_STATE_DIR"] = str(work / "state")
+    (work / "terraformrc").write_text("")
+    os.environ["TF_CLI_CONFIG_FILE"] = str(work / "terraformrc")
+    written: list[Path] = []
+    try:
+        base = {"name": "sandbox", "environment": "sandbox", "aws_endpoint_url": url, "terraform_bin": terraform,
+                "terraform_dir": str(TERRAFORM_DIR), "ansible_dir": str(ANSIBLE_DIR),
+                "terraform_backend_config": [f"path={work / 'terraform.tfstate'}"]}  # fmt: skip
+        aws = {"endpoint_url": url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        init = OperationRunner(Profile.model_validate(base), state_dir=work / "state")
+        init.run(init.plan(TerraformInit(), {}), timeout=120)
+
+        async def shoot(region: str, name: str, stem: str, run: bool) -> None:
+            app = EcoApp(Profile.model_validate(base | {"aws_region": region}))
+            async with app.run_test(size=size) as pilot:
+                await app.switch_mode("actions")
+                app.push_screen(OperationScreen(operations()[name]))
+                await _until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+                screen = app.screen
+                assert isinstance(screen, OperationScreen)
+                await pilot.click("#op-plan-button")
+                await _until(pilot, lambda: screen.plan is not None)
+                if run:
+                    await pilot.click("#op-run")
+                    await _until(
+                        pilot,
+                        lambda: any(
+                            line.startswith("== ") for line in screen.query_one("#op-log", Log).lines
+                        ),
+                    )
+                await pilot.pause()
+                path = out / f"ops-{stem}.svg"
+                path.write_text(app.export_screenshot(title=f"Eco² Ops · sandbox · {stem}"), encoding="utf-8")
+                written.append(path)
+
+        # A fresh account: the default quota (16) against the 26 vCPUs the topology needs.
+        await shoot("eu-west-1", "quota.show", "quota-show", run=True)
+        # Enough quota: the rebuild's plan is its pre-flight and the sandbox module's saved plan.
+        moto_quotas.SETTINGS["default_vcpus"] = 32
+        await shoot("eu-west-2", "rebuild", "rebuild-plan", run=False)
+        # What the ALB controller and the EBS CSI driver left: listed in the destroy's plan.
+        ec2 = boto3.client("ec2", region_name="eu-west-3", **aws)
+        tags = [{"Key": "Project", "Value": "ecoeco"}, {"Key": "Environment", "Value": "sandbox"}]
+        for pvc in ("data/postgresql-data-0", "monitoring/prometheus-db-0"):
+            ec2.create_volume(AvailabilityZone="eu-west-3a", Size=20, TagSpecifications=[{
+                "ResourceType": "volume",
+                "Tags": [*tags, {"Key": "ebs.csi.aws.com/cluster", "Value": "true"},
+                         {"Key": "kubernetes.io/created-for/pvc/namespace", "Value": pvc.split("/")[0]},
+                         {"Key": "kubernetes.io/created-for/pvc/name", "Value": pvc.split("/")[1]}],
+            }])  # fmt: skip
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        ec2.create_security_group(
+            GroupName="k8s-ecoeco-api", Description="managed by the ALB controller", VpcId=vpc,
+            TagSpecifications=[{"ResourceType": "security-group",
+                                "Tags": [*tags, {"Key": "elbv2.k8s.aws/cluster", "Value": "ecoeco"}]}],
+        )  # fmt: skip
+        await shoot("eu-west-3", "destroy.cleanup", "destroy-plan", run=False)
+    finally:
+        server.stop()
+        _restore_env(saved)
     return written
 
 
@@ -219,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in asyncio.run(render_all(snapshot, fixture.stem, args.out, args.size)):
             print(path)
     for path in asyncio.run(render_operations(args.out, args.size)):
+        print(path)
+    for path in asyncio.run(render_infra_operations(args.out, args.size)):
         print(path)
     return 0
 

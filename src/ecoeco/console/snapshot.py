@@ -328,6 +328,39 @@ class AlertInfo(BaseModel):
 # --- the whole -----------------------------------------------------------------------------------
 
 
+# --- infrastructure facts (quota, inventory) -----------------------------------------------------
+
+
+class QuotaRequestInfo(BaseModel):
+    id: str
+    desired: float
+    status: str  # PENDING | CASE_OPENED (the open ones only)
+    created: str = ""
+
+
+class InfraState(BaseModel):
+    """What a rebuild depends on: the EC2 vCPU quota against the topology, and whether the inventory
+    Ansible last used is still what Terraform says. ``None``/empty when unknown; ``*_error`` says why."""
+
+    vcpu_quota: float | None = Field(None, description="EC2 quota L-1216C47A (on-demand standard vCPUs)")
+    vcpu_quota_applied: bool = Field(True, description="False: only AWS's default is known")
+    vcpus_needed: int | None = Field(None, description="what the topology's instance types add up to")
+    quota_requests: list[QuotaRequestInfo] = Field(default_factory=list, description="open increase requests")
+    quota_error: str | None = None
+    quota_simulated: bool = Field(False, description="read from a local AWS endpoint (the sandbox)")
+    inventory_hosts: int | None = Field(None, description="hosts in the inventory terraform output renders")
+    inventory_compared: bool = Field(
+        False, description="True when there is an inventory Ansible last used to compare with"
+    )
+    inventory_drift: list[str] = Field(
+        default_factory=list, description="+ host (new), - host (gone), ~ host old-ip -> new-ip"
+    )
+    inventory_last_used_at: float | None = Field(
+        None, description="epoch s of the last Ansible run's inventory"
+    )
+    inventory_error: str | None = None
+
+
 class Snapshot(BaseModel):
     schema_version: int = SCHEMA_VERSION
     taken_at: float = Field(default_factory=time.time)
@@ -341,6 +374,7 @@ class Snapshot(BaseModel):
     metrics: MetricsState = Field(default_factory=MetricsState)
     services: list[ServiceHealth] = Field(default_factory=list)
     alerts: list[AlertInfo] = Field(default_factory=list)
+    infra: InfraState = Field(default_factory=InfraState)
 
     def unreachable_sources(self) -> list[str]:
         return sorted(name for name, s in self.sources.items() if not s.ok)

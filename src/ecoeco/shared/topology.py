@@ -38,10 +38,25 @@ class TopologyNode(BaseModel):
     runs: list[str] = Field(default_factory=list)
 
 
+class InstanceType(BaseModel):
+    vcpus: int
+    memory_mib: int
+
+
 class Topology(BaseModel):
     cluster: str
     kubernetes_version: str
     nodes: list[TopologyNode]
+    instance_types: dict[str, InstanceType] = Field(default_factory=dict)
+
+    def vcpus_needed(self) -> int:
+        """On-demand standard vCPUs the nodes need (what the EC2 quota L-1216C47A must allow): the
+        same sum as Terraform's modules/topology ``required_vcpus``. An instance type the topology
+        does not describe is an error, not a guess."""
+        missing = sorted({n.instance_type for n in self.nodes} - set(self.instance_types))
+        if missing:
+            raise ValueError(f"topology.yaml: instance_types does not describe {', '.join(missing)}")
+        return sum(self.instance_types[n.instance_type].vcpus for n in self.nodes)
 
     def by_role(self, role: Role) -> list[TopologyNode]:
         return [n for n in self.nodes if n.role == role]

@@ -4,6 +4,10 @@ the real tools (moto server mode for AWS, the terraform binary, ansible-runner, 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,3 +75,29 @@ def moto_url() -> Iterator[str]:
     """CloudFront and service-quotas as moto's server mode answers them, on a free loopback port."""
     with moto_server() as url:
         yield url
+
+
+TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
+# For the modules that drive the real terraform binary: `pytestmark = needs_terraform`.
+needs_terraform = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+
+
+@pytest.fixture
+def quiet_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty CLI config (the machine's points at a missing file, which terraform warns about)."""
+    rc = tmp_path / "terraformrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+
+
+CONSOLE = Path(sys.executable).with_name("ecoeco-console")
+
+
+def console(args: list[str], state: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``ecoeco-console ARGS`` with no config file (the built-in sandbox profile), ``settings`` as
+    ``ECOECO_CONSOLE_*`` overrides, the state dir ``state``; nothing of this machine's AWS settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOECO_CONSOLE_", "AWS_"))}
+    env["ECOECO_CONSOLE_STATE_DIR"] = str(state)
+    env["ECOECO_CONSOLE_CONFIG"] = str(state / "absent.toml")
+    env.update({f"ECOECO_CONSOLE_{k.upper()}": v for k, v in settings.items()})
+    return subprocess.run([str(CONSOLE), *args], env=env, capture_output=True, text=True, timeout=120)

@@ -4,9 +4,6 @@ endpoint, the real boto3 client), through the real runner and the real CLI."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,13 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.integration.ops.conftest import Recorder, audit_records
+from tests.integration.ops.conftest import Recorder, audit_records, console
 
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import ItemStatus, OperationRunner, Progress, Refused
 from ecoeco.console.ops.cdn import MAX_PATHS, MAX_WILDCARDS, CdnInvalidate, CdnList, validate_paths
-
-CONSOLE = Path(sys.executable).with_name("ecoeco-console")
 
 
 def cloudfront(url: str) -> Any:
@@ -162,14 +157,6 @@ def test_read_only_refuses_and_records(
 
 
 # --- the CLI --------------------------------------------------------------------------------------------
-
-
-def console(args: list[str], state: Path, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOECO_CONSOLE_", "AWS_"))}
-    env["ECOECO_CONSOLE_STATE_DIR"] = str(state)
-    env["ECOECO_CONSOLE_CONFIG"] = str(state / "absent.toml")
-    env.update({f"ECOECO_CONSOLE_{k.upper()}": v for k, v in settings.items()})
-    return subprocess.run([str(CONSOLE), *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_cli_streams_json_lines_and_exits_0(moto_url: str, distribution: str, tmp_path: Path) -> None:

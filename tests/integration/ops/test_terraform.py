@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.ops.conftest import Recorder, audit_records
+from tests.integration.ops.conftest import TERRAFORM, Recorder, audit_records, needs_terraform
 
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import ItemStatus, OperationRunner, OutputLine, Progress, Refused
@@ -27,19 +27,15 @@ from ecoeco.console.ops.terraform import (
     TerraformPlan,
 )
 
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 FIXTURES = Path(__file__).parent / "tf"
 WAIT = 120.0  # an upper bound for a run to end, never asserted as a duration
 
-pytestmark = pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
+pytestmark = needs_terraform
 
 
 @pytest.fixture(autouse=True)
-def _quiet_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # An empty CLI config (the machine's points at a missing file, which terraform warns about).
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+def _quiet(quiet_terraform: None) -> None:
+    pass
 
 
 def module(name: str, tmp_path: Path) -> Path:

@@ -22,6 +22,12 @@ from pydantic import BaseModel, Field
 
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import NotConfigured, OperatorError
+from ecoeco.console.infra import (
+    INVENTORY_OUTPUT,
+    LAST_USED,
+    inventory_drift,
+    inventory_hosts,
+)
 from ecoeco.console.ops.base import (
     CancelToken,
     Emit,
@@ -110,46 +116,6 @@ def _select(stages: list[Stage], wanted: list[str]) -> list[Stage]:
     return [s for s in stages if s.id in chosen]  # site.yml's order, whatever order they were typed in
 
 
-INVENTORY_OUTPUT = "ansible_inventory"  # the root module's output (infra/terraform/outputs.tf)
-LAST_USED = "last-used.yml"
-
-
-def _hosts(text: str) -> dict[str, str]:
-    """{host: ansible_host or ""} of a YAML inventory, every group walked."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise OperatorError(f"the inventory is not YAML: {exc}") from exc
-    found: dict[str, str] = {}
-
-    def walk(group: Any) -> None:
-        if not isinstance(group, dict):
-            return
-        for host, hostvars in (group.get("hosts") or {}).items():
-            found[str(host)] = (
-                str((hostvars or {}).get("ansible_host", "")) if isinstance(hostvars, dict) else ""
-            )
-        for child in (group.get("children") or {}).values():
-            walk(child)
-
-    for group in data.values() if isinstance(data, dict) else ():
-        walk(group)
-    return found
-
-
-def inventory_drift(before: dict[str, str], now: dict[str, str]) -> list[str]:
-    """What changed between the inventory last used and this one: the stale-inventory incident
-    (Ansible sent to a destroyed node's old address) is a line here before anything runs."""
-    lines = [f"+ {h} ({now[h] or '-'})" for h in sorted(now.keys() - before.keys())]
-    lines += [f"- {h} ({before[h] or '-'})" for h in sorted(before.keys() - now.keys())]
-    lines += [
-        f"~ {h} {before[h] or '-'} -> {now[h] or '-'}"
-        for h in sorted(now.keys() & before.keys())
-        if before[h] != now[h]
-    ]
-    return lines
-
-
 def render_inventory(ctx: OperationContext) -> tuple[Path, str, list[str]] | None:
     """The inventory from ``terraform output`` (written under the work dir, the one place a plan may
     write), its sha256, and the summary lines with the drift from the last one used. None when the
@@ -172,13 +138,13 @@ def render_inventory(ctx: OperationContext) -> tuple[Path, str, list[str]] | Non
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{digest[:16]}.yml"
     path.write_text(value, encoding="utf-8")
-    now = _hosts(value)
+    now = inventory_hosts(value)
     lines = [f"inventory rendered from terraform output {INVENTORY_OUTPUT}: {len(now)} host(s)"]
     last = folder / LAST_USED
     if not last.exists():
         lines.append("  first run with a rendered inventory: no earlier one to compare")
     else:
-        drift = inventory_drift(_hosts(last.read_text(encoding="utf-8")), now)
+        drift = inventory_drift(inventory_hosts(last.read_text(encoding="utf-8")), now)
         lines += (
             [f"  DRIFT since the last run ({len(drift)}):", *(f"    {d}" for d in drift)]
             if drift

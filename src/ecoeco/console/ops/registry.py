@@ -11,14 +11,25 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops.base import Operation, check_operation
 
-__all__ = ["AREAS", "OperationInfo", "describe", "get", "operations", "parse_params", "UsageError"]
+__all__ = [
+    "AREAS",
+    "OperationInfo",
+    "describe",
+    "get",
+    "operations",
+    "parse_params",
+    "simulated_note",
+    "UsageError",
+]
 
 # (area id, title): the Actions screen's groups.
 AREAS: tuple[tuple[str, str], ...] = (
@@ -27,6 +38,10 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("cdn", "CDN"),
     ("recovery", "Recovery"),
     ("restart", "Rolling restart"),
+    ("quota", "EC2 vCPU quota"),
+    ("destroy", "Destroy with cleanup"),
+    ("rebuild", "Rebuild"),
+    ("checks", "Checks"),
 )
 
 
@@ -37,7 +52,7 @@ class UsageError(OperatorError):
 @cache
 def operations() -> dict[str, Operation[Any]]:
     """Every operation, by name, in the order the Actions screen lists them. Built once."""
-    from ecoeco.console.ops import ansible, cdn, recovery, restart, terraform
+    from ecoeco.console.ops import ansible, cdn, checks, destroy, quota, rebuild, recovery, restart, terraform
 
     made: list[Operation[Any]] = [
         terraform.TerraformInit(),
@@ -56,6 +71,12 @@ def operations() -> dict[str, Operation[Any]]:
         recovery.WalCheckpoint(),
         recovery.DlqRequeue(),
         restart.RolloutRestart(),
+        quota.QuotaShow(),
+        quota.QuotaRequest(),
+        destroy.DestroyLeftovers(),
+        destroy.DestroyWithCleanup(),
+        rebuild.Rebuild(),
+        checks.Checks(),
     ]
     out: dict[str, Operation[Any]] = {}
     for op in made:
@@ -77,6 +98,27 @@ def get(name: str) -> Operation[Any]:
 
 def area_of(op: Operation[Any]) -> str:
     return op.name.split(".", 1)[0]
+
+
+def simulated_note(op: Operation[Any], profile: Profile) -> str | None:
+    """What of ``op`` is simulated on ``profile`` (the screens say it plainly), or None: real."""
+    from ecoeco.console.aws import is_simulated
+    from ecoeco.console.sandbox_infra import TERRAFORM_DIR
+
+    area = area_of(op)
+    aws = is_simulated(profile)
+    sandbox_tf = bool(profile.terraform_dir) and Path(profile.terraform_dir or "").resolve() == TERRAFORM_DIR
+    if area in ("terraform", "ansible") and sandbox_tf:
+        return "simulated: the sandbox's Terraform module (built-in terraform_data only) and stages; nothing is created"
+    if area in ("rebuild", "destroy") and (sandbox_tf or aws):
+        return "simulated: the sandbox's Terraform module and a local AWS endpoint, no real account"
+    if area in ("cdn", "quota") and aws:
+        return "simulated: a local AWS endpoint, no real account"
+    if area == "restart" and profile.sandbox and profile.cluster == "local":
+        return "simulated: the sandbox restarts its own process; no Kubernetes rollout"
+    if area == "checks" and profile.cluster != "kubernetes":
+        return "simulated: the sandbox is a local cluster; the checks are skipped"
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,26 +13,12 @@ import getpass
 import os
 import socket
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from ecoeco.console.config import STATE_DIR_ENV, state_dir
 from ecoeco.shared.procs import process_start_time
 
 __all__ = ["STATE_DIR_ENV", "Who", "iso_utc", "state_dir", "who"]
-
-STATE_DIR_ENV = "ECOECO_CONSOLE_STATE_DIR"
-
-
-def state_dir(override: Path | None = None) -> Path:
-    """The console's state dir (not created here)."""
-    if override is not None:
-        return Path(override)
-    env = os.environ.get(STATE_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return platformdirs.user_state_path("ecoeco") / "console"
 
 
 @dataclass(frozen=True)

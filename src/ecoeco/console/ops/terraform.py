@@ -407,6 +407,48 @@ class TerraformPlan:
         return Result(message=lines[0], data={"counts": details["counts"], "resources": details["resources"]})
 
 
+def ensure_init(s: Setup, cancel: CancelToken, emit: Emit | None = None) -> None:
+    """``terraform init`` when this environment's data dir has never been initialised (it writes only
+    there): the rebuild is one key, also on a fresh bastion."""
+    if (s.data_dir / "terraform.tfstate").is_file():
+        return
+    s.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stream = UiStream(emit)
+    args = ["init", "-input=false", "-json", *(f"-backend-config={e}" for e in s.backend_config)]
+    proc = _call(s, args, stream, cancel)
+    cancel.check()
+    if proc.returncode != 0:
+        raise OperatorError(_failure("init", proc, stream))
+
+
+def saved_plan(
+    ctx: OperationContext, *, destroy: bool, emit: Emit | None = None
+) -> tuple[dict[str, Any], list[str], bool]:
+    """``terraform plan [-destroy]`` to a saved file under the work dir: the details that pin it
+    (``plan_file``, ``plan_sha256``, each resource), the summary lines, and whether anything changes
+    (no saved file is kept when nothing does)."""
+    s = setup(ctx.profile, ctx.work_dir)
+    plan_file, details, lines = _plan_to_file(s, ctx, destroy=destroy, emit=emit)
+    counts = details["counts"]
+    changes = bool(details["resources"] or details["outputs"])
+    if not changes:
+        plan_file.unlink(missing_ok=True)
+        lines = ["No changes: the infrastructure matches the configuration.", *lines[1:]]
+    return (
+        {
+            "dir": str(s.directory),
+            "workspace": s.workspace,
+            "plan_file": str(plan_file),
+            "plan_sha256": _sha256(plan_file) if changes else "",
+            "destroy": destroy,
+            **details,
+            "total": counts["add"] + counts["change"] + counts["destroy"],
+        },
+        [f"{s.directory} (workspace {s.workspace})", *lines],
+        changes,
+    )
+
+
 class ApplyParams(BaseModel):
     pass
 
@@ -423,68 +465,56 @@ class TerraformApply:
     destroy = False
 
     def plan(self, params: BaseModel, ctx: OperationContext) -> Plan[Any]:
-        s = setup(ctx.profile, ctx.work_dir)
-        plan_file, details, lines = _plan_to_file(s, ctx, destroy=self.destroy)
-        counts = details["counts"]
-        changes = bool(details["resources"] or details["outputs"])
-        if not changes:
-            plan_file.unlink(missing_ok=True)
-            lines = ["No changes: the infrastructure matches the configuration.", *lines[1:]]
-        return Plan(
-            params=params,
-            summary=(f"{s.directory} (workspace {s.workspace})", *lines),
-            details={
-                "dir": str(s.directory),
-                "workspace": s.workspace,
-                "plan_file": str(plan_file),
-                "plan_sha256": _sha256(plan_file) if changes else "",
-                "destroy": self.destroy,
-                **details,
-                "total": counts["add"] + counts["change"] + counts["destroy"],
-            },
-            changes=changes,
-        )
+        details, lines, changes = saved_plan(ctx, destroy=self.destroy)
+        return Plan(params=params, summary=tuple(lines), details=details, changes=changes)
 
     def run(self, plan: Plan[Any], emit: Emit, cancel: CancelToken) -> Result:
         assert plan.context is not None
-        s = setup(plan.profile, plan.context.work_dir)
-        plan_file = Path(plan.details["plan_file"])
         if not plan.changes:
             return Result(message="no changes; nothing applied")
-        # Exactly the saved plan that was shown: not another one written in its place since.
-        if not plan_file.is_file() or _sha256(plan_file) != plan.details["plan_sha256"]:
-            return Result(ok=False, message=f"the saved plan {plan_file.name} is gone or changed; plan again")
-        stream = UiStream(emit, total=len(plan.details["resources"]) or None)
-        try:
-            proc = _call(s, ["apply", "-input=false", "-json", str(plan_file)], stream, cancel)
-        finally:
-            # Applied, failed or stopped, a saved plan is used up (terraform refuses it as stale) and
-            # holds sensitive values in clear.
-            plan_file.unlink(missing_ok=True)
-        data = {"changes": stream.changes, "completed": stream.completed, "errored": stream.errored}
-        if proc.cancelled:
-            stopped = f", {', '.join(stream.errored)} stopped mid-change" if stream.errored else ""
-            return Result(
-                ok=False,
-                exit_code=130,
-                message=(
-                    f"interrupted: {stream.completed} of {stream.total or '?'} resources done{stopped}; "
-                    f"terraform stopped and saved its state (exit {proc.returncode}); plan again to see "
-                    "what is left"
-                ),
-                data=data,
-            )
-        if proc.returncode != 0:
-            return Result(
-                ok=False, exit_code=proc.returncode, message=_failure("apply", proc, stream), data=data
-            )
-        c = stream.changes
-        verb = "destroyed" if self.destroy else "applied"
+        return apply_saved_plan(
+            setup(plan.profile, plan.context.work_dir), plan.details, emit, cancel, destroy=self.destroy
+        )
+
+
+def apply_saved_plan(
+    s: Setup, details: Mapping[str, Any], emit: Emit, cancel: CancelToken, *, destroy: bool
+) -> Result:
+    """Apply exactly the saved plan ``details`` name (``plan_file``, ``plan_sha256``, ``resources``),
+    streaming; the plan file is removed whatever happens. Shared by apply, destroy, the destroy with
+    cleanup and the rebuild."""
+    plan_file = Path(details["plan_file"])
+    # Exactly the saved plan that was shown: not another one written in its place since.
+    if not plan_file.is_file() or _sha256(plan_file) != details["plan_sha256"]:
+        return Result(ok=False, message=f"the saved plan {plan_file.name} is gone or changed; plan again")
+    stream = UiStream(emit, total=len(details["resources"]) or None)
+    try:
+        proc = _call(s, ["apply", "-input=false", "-json", str(plan_file)], stream, cancel)
+    finally:
+        # Applied, failed or stopped, a saved plan is used up (terraform refuses it as stale) and
+        # holds sensitive values in clear.
+        plan_file.unlink(missing_ok=True)
+    data = {"changes": stream.changes, "completed": stream.completed, "errored": stream.errored}
+    if proc.cancelled:
+        stopped = f", {', '.join(stream.errored)} stopped mid-change" if stream.errored else ""
         return Result(
-            message=f"{verb}: {c.get('add', 0)} added, {c.get('change', 0)} changed, "
-            f"{c.get('remove', 0)} destroyed",
+            ok=False,
+            exit_code=130,
+            message=(
+                f"interrupted: {stream.completed} of {stream.total or '?'} resources done{stopped}; "
+                f"terraform stopped and saved its state (exit {proc.returncode}); plan again to see "
+                "what is left"
+            ),
             data=data,
         )
+    if proc.returncode != 0:
+        return Result(ok=False, exit_code=proc.returncode, message=_failure("apply", proc, stream), data=data)
+    c = stream.changes
+    verb = "destroyed" if destroy else "applied"
+    return Result(
+        message=f"{verb}: {c.get('add', 0)} added, {c.get('change', 0)} changed, {c.get('remove', 0)} destroyed",
+        data=data,
+    )
 
 
 class TerraformDestroy(TerraformApply):

@@ -36,7 +36,7 @@ from ecoeco.console.ops import (
     RunHandle,
 )
 from ecoeco.console.ops.aws import is_simulated
-from ecoeco.console.ops.registry import AREAS, area_of, describe, operations
+from ecoeco.console.ops.registry import AREAS, area_of, describe, operations, simulated_note
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.widgets.status_bits import EnvBar
@@ -140,15 +140,6 @@ class ActionsScreen(AreaScreen):
             self.app.push_screen(OperationScreen(operations()[event.option.id]))
 
 
-def _simulated(profile: Profile, op: Operation[Any]) -> str | None:
-    """What the confirmation says is simulated in this profile, for this operation (None: nothing)."""
-    if area_of(op) == "cdn" and is_simulated(profile):
-        return "a local AWS endpoint, no real account"
-    if area_of(op) == "restart" and profile.sandbox and profile.cluster == "local":
-        return "the sandbox restarts its own process; no Kubernetes rollout"
-    return None
-
-
 class OperationScreen(Screen[None]):
     """One operation: parameters, Plan, Run (confirmed), the live output, Stop."""
 
@@ -178,6 +169,7 @@ class OperationScreen(Screen[None]):
         self.prefill = {k: v for k, v in (prefill or {}).items() if k in known and v is not None}
         self.plan: Plan[Any] | None = None
         self.handle: RunHandle | None = None
+        self._replayed: set[int] = set()  # events shown from the run's history, not to show again
 
     @property
     def eco(self) -> EcoApp:
@@ -220,7 +212,12 @@ class OperationScreen(Screen[None]):
             yield Button("Run…", id="op-run", variant="warning", disabled=True)
             yield Button("Stop", id="op-stop", variant="error", disabled=True)
             yield Button("Back", id="op-back")
-        yield Static("[dim]Plan shows what would change; nothing runs before Run.[/dim]", id="op-plan")
+        note = simulated_note(self.op, self.eco.op_runner.profile)
+        yield Static(
+            "[dim]Plan shows what would change; nothing runs before Run.[/dim]"
+            + (f"\n[b $warning]{escape(note)}[/b $warning]" if note else ""),
+            id="op-plan",
+        )
         yield Log(id="op-log", max_lines=MAX_LOG_LINES, auto_scroll=True)
         yield Static("", id="op-status")
         yield Footer(compact=True)
@@ -320,7 +317,7 @@ class OperationScreen(Screen[None]):
                 environment=self.eco.environment,
                 typed=needs,
                 phrase=runner.confirm_phrase(self.op) if needs else None,
-                simulated=_simulated(runner.profile, self.op),
+                simulated=simulated_note(self.op, runner.profile),
             ),
             self._confirmed,
         )
@@ -349,19 +346,30 @@ class OperationScreen(Screen[None]):
         stop.disabled = False
         stop.focus()
         self.status(f"running {self.op.name} (run {handle.run_id})…")
-        for event in handle.events():  # anything emitted before we were watching
-            self.show_event(handle, event)
+        # Anything emitted before we were watching; those events are also on their way to us in the
+        # app's next batch: remembered, so that they are not shown twice.
+        early = handle.events()
+        self._replayed = {id(e) for e in early}
+        self.show_events(handle, early, replay=True)
 
-    def show_event(self, handle: RunHandle, event: Event) -> None:
+    def show_events(self, handle: RunHandle, events: list[Event], *, replay: bool = False) -> None:
+        """A batch of a run's events: the lines written at once, the status from the last progress."""
         if handle is not self.handle:
             return
-        line = event_line(event)
-        if line is not None:
-            self.query_one("#op-log", Log).write_line(line)
-        if isinstance(event, Progress):
-            total = f"/{event.total:g}" if event.total is not None else ""
-            self.status(f"running {self.op.name}: {event.done:g}{total} {escape(event.label)}")
-        elif isinstance(event, Finished):
+        if not replay and self._replayed:
+            fresh = [e for e in events if id(e) not in self._replayed]
+            self._replayed.difference_update(id(e) for e in events)
+            events = fresh
+        lines = [line for line in (event_line(e) for e in events) if line is not None]
+        if lines:
+            self.query_one("#op-log", Log).write_lines(lines)
+        progress = next((e for e in reversed(events) if isinstance(e, Progress)), None)
+        if progress is not None:
+            total = f"/{progress.total:g}" if progress.total is not None else ""
+            self.status(f"running {self.op.name}: {progress.done:g}{total} {escape(progress.label)}")
+        finished = next((e for e in reversed(events) if isinstance(e, Finished)), None)
+        if finished is not None:
+            event = finished
             o = event.outcome
             colour = "$success" if o.ok else "$error" if o.result == "failed" else "$warning"
             self.status(f"[b {colour}]{o.result}[/b {colour}]: {escape(o.message)}")
@@ -414,7 +422,7 @@ class ConfirmScreen(ModalScreen["tuple[str, str] | None"]):
             with VerticalScroll(id="confirm-summary"):
                 yield Static("\n".join(escape(line) for line in self.plan.summary), markup=True)
             if self.simulated:
-                yield Static(f"[dim]simulated: {escape(self.simulated)}[/dim]")
+                yield Static(f"[dim]{escape(self.simulated)}[/dim]")
             if self.typed:
                 yield Label(f"Type the environment name ({self.environment}) to confirm:")
                 yield Input(placeholder=self.environment, id="confirm-env")

@@ -15,6 +15,7 @@ def build_sources(profile: Profile) -> list[Source]:
     from ecoeco.console.sources.alerts import AlertsSource
     from ecoeco.console.sources.cluster_kube import KubeClusterSource
     from ecoeco.console.sources.cluster_local import LocalClusterSource
+    from ecoeco.console.sources.infra import InfraSource
     from ecoeco.console.sources.metrics import MetricsSource
     from ecoeco.console.sources.queues import QueuesSource
     from ecoeco.console.sources.services import ServicesSource
@@ -29,6 +30,9 @@ def build_sources(profile: Profile) -> list[Source]:
     else:
         cluster = LocalClusterSource(interval_s=every)
     broker = profile.effective_broker_url()
+    # The quota and the inventory are facts of an AWS account and a Terraform root module: read when
+    # the profile has either (the sandbox has both, simulated).
+    extra: list[Source] = [InfraSource(profile)] if profile.terraform_dir or profile.aws_endpoint_url else []
     return [
         cluster,
         QueuesSource(
@@ -44,4 +48,5 @@ def build_sources(profile: Profile) -> list[Source]:
         MetricsSource(profile.prometheus_url, services=list(profile.services) or None, interval_s=slow),
         ServicesSource(profile.services, interval_s=every),
         AlertsSource(profile.prometheus_url, interval_s=slow),
+        *extra,
     ]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from ecoeco.console import health
 from ecoeco.console.snapshot import NodeInfo, PodInfo, ScrapeTarget, Snapshot, WorkloadInfo
+from ecoeco.console.triage.infra_rules import INFRA_RULES
 from ecoeco.console.triage.model import SEVERITY_RANK, Action, Finding, Refs, Severity
 from ecoeco.shared.names import API_SERVICES, WORKERS
 from ecoeco.shared.topology import load_topology
@@ -862,6 +863,7 @@ RULES: tuple[Rule, ...] = (
     prometheus_targets_down,
     source_unreachable,
     alerts_firing,
+    *INFRA_RULES,  # triage/infra_rules.py: the vCPU quota, the inventory drift
 )
 
 # --- grouping ------------------------------------------------------------------------------------

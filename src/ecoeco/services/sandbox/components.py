@@ -60,7 +60,15 @@ def command(name: str, port: int, *, state_dir: Path, prometheus_bin: str) -> li
             str(port),
         ]
     if name == "aws":
-        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        return [
+            sys.executable,
+            "-m",
+            "ecoeco.services.sandbox.moto_server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ]
     if name == "prometheus":
         return [
             prometheus_bin,

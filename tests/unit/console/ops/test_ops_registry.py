@@ -26,6 +26,10 @@ def test_every_operation_is_well_formed_and_named_by_its_area() -> None:
             "cdn",
             "recovery",
             "restart",
+            "quota",
+            "destroy",
+            "rebuild",
+            "checks",
         }
         # Anything that changes infrastructure asks for the environment's name; checks never lock.
         assert not op.changes_infrastructure or op.mutates
@@ -33,8 +37,11 @@ def test_every_operation_is_well_formed_and_named_by_its_area() -> None:
 
 def test_what_changes_infrastructure() -> None:
     infra = sorted(n for n, op in operations().items() if op.changes_infrastructure)
-    assert infra == ["ansible.run", "restart", "terraform.apply", "terraform.destroy"]
+    assert infra == [
+        "ansible.run", "destroy.cleanup", "quota.request", "rebuild", "restart", "terraform.apply", "terraform.destroy"
+    ]  # fmt: skip
     assert getattr(get("terraform.destroy"), "confirm_phrase", None) == "destroy {environment}"
+    assert getattr(get("destroy.cleanup"), "confirm_phrase", None) == "destroy {environment}"
 
 
 def test_unknown_names_suggest_close_ones() -> None:
