@@ -176,22 +176,19 @@ async def test_the_sandbox_says_its_restarts_are_simulated(state: Path) -> None:
 
         # The confirmation says it too, next to the plan.
         from ecoeco.console.ops import Plan
+        from ecoeco.console.ops.registry import simulated_note
         from ecoeco.console.ops.restart import RestartParams
-        from ecoeco.console.screens.actions import _simulated
 
         op = operations()["restart"]
         plan = Plan(params=RestartParams(target="ai"), summary=("restart sandbox process ai",))
         app.push_screen(
             ConfirmScreen(op, plan, environment="sandbox", typed=True, phrase=None,
-                          simulated=_simulated(app.profile, op))
+                          simulated=simulated_note(op, app.profile))
         )  # fmt: skip
         await wait_until(pilot, lambda: bool(app.screen.query("#confirm-cancel")))
         await pilot.pause()
         shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "simulated: the sandbox restarts its own process; no Kubernetes rollout" in shown
-
-
-@pytest.mark.skipif(not Path(TERRAFORM).exists(), reason="terraform binary not installed")
 
 
 async def test_restart_in_the_tui_needs_the_name_typed_then_rolls_out(state: Path) -> None:

@@ -43,7 +43,6 @@ from ecoeco.console.widgets.status_bits import EnvBar
 
 if TYPE_CHECKING:
     from ecoeco.console.app import EcoApp
-    from ecoeco.console.config import Profile
 
 MAX_LOG_LINES = 10_000
 STATE_MARKS = {

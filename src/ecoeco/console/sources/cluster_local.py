@@ -94,7 +94,9 @@ class LocalClusterSource:
                 backing_off = (comp.get("backoff_until") or 0) > time.time()
                 message = None
                 if stopped:
-                    message = "process stopped (SIGSTOP or a debugger): it holds its pid and sockets, runs nothing"
+                    message = (
+                        "process stopped (SIGSTOP or a debugger): it holds its pid and sockets, runs nothing"
+                    )
                 elif not alive:
                     message = "process not running or its port is closed"
                     if comp.get("last_exit"):
