@@ -1,7 +1,7 @@
 """``ecoeco-worker storage|ai [--metrics-port N]``: one Celery worker for one queue.
 
-Start order: journal -> topology declared -> metrics server -> recovery (re-enqueue or dead-letter
-unfinished rows) -> syncer thread -> Celery worker (hostname ``storage@%h`` / ``ai@%h``).
+Start order: journal -> topology declared -> metrics server -> syncer thread, which runs recovery
+(re-enqueue or dead-letter unfinished rows) in the background -> Celery worker (hostname ``storage@%h`` / ``ai@%h``).
 SIGTERM is Celery's warm shutdown; then the syncer makes a last push and the journal closes.
 """
 
@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sys
+import time
 
 import redis
 import redis.exceptions
@@ -58,16 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     level = (args.loglevel or settings.log_level).upper()
     configure_logging(f"worker-{args.worker}", level)
 
-    from ecoeco.services.workers import control, metrics, recovery  # noqa: F401  (control registers commands)
+    from ecoeco.services.workers import control, memtrace, metrics, recovery  # noqa: F401  (control registers commands)
     from ecoeco.services.workers.celery_app import app
 
+    memtrace.limit_arenas()  # before any thread starts (memtrace.py says why)
+    memtrace.start_from_env(args.worker)
     journal = open_journal(settings.wal_dir, args.worker)
     syncer = Syncer(
         journal,
         settings.database_url,
         settings.wal_sync_interval_s,
         retention_s=settings.wal_retention_s,
-        on_sync=lambda outcome: metrics.observe_sync(args.worker, outcome),
+        on_sync=lambda outcome: (metrics.observe_sync(args.worker, outcome), memtrace.trim()),
     )
     # The last successful sync survives restarts through the rows it marked.
     syncer.state.last_sync_success_ts = journal.last_synced_at()
@@ -93,9 +96,17 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"cannot reach RabbitMQ at {settings.broker_url}: {exc}") from exc
         if args.metrics_port is not None:
             metrics.serve_metrics(journal, syncer, args.metrics_port, args.metrics_host)
-        report = recovery.recover(rt, app)
-        log.info("journal %s opened; recovery %s", journal.path, report.as_dict())
+        # Recovery runs in the syncer thread while the worker already consumes: rows updated from
+        # now on belong to this process's deliveries (recovery.py explains why that is safe).
+        started_at = time.time()
+
+        def recover_in_background() -> None:
+            report = recovery.recover(rt, app, started_at=started_at)
+            log.info("journal %s recovery %s in %.1f s", journal.path, report.as_dict(), report.duration_s)
+
         syncer.start()
+        syncer.request("recovery", recover_in_background)
+        log.info("journal %s opened; recovery started in the background", journal.path)
         app.worker_main(
             [
                 "worker",

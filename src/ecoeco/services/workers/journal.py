@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS task_journal (
     updated_at     REAL NOT NULL,
     version        INTEGER NOT NULL DEFAULT 1,
     synced_version INTEGER NOT NULL DEFAULT 0,
-    synced_at      REAL
+    synced_at      REAL,
+    requeued_version INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS task_journal_state ON task_journal (state);
 CREATE INDEX IF NOT EXISTS task_journal_unsynced ON task_journal (finished_at)
@@ -100,6 +101,8 @@ class JournalRow:
     version: int
     synced_version: int
     synced_at: float | None
+    # The version recovery last re-enqueued (publisher-confirmed) this row at; see recovery.py.
+    requeued_version: int = 0
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> JournalRow:
@@ -178,6 +181,9 @@ class Journal:
         self._write_lock = threading.Lock()
         conn = self._conn()
         conn.executescript(SCHEMA)
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(task_journal)")}
+        if "requeued_version" not in columns:  # a journal file from before recovery was resumable
+            conn.execute("ALTER TABLE task_journal ADD COLUMN requeued_version INTEGER NOT NULL DEFAULT 0")
 
     # -- connections --------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -343,6 +349,54 @@ class Journal:
                 " version = version + 1 WHERE task_id = ?",
                 [(state, error, now, now, tid) for tid in task_ids],
             )
+
+    def finish_many_at(
+        self, versions: Iterable[tuple[str, int]], state: TaskState, error: str, now: float | None = None
+    ) -> int:
+        """Finish rows only if each is still at the version read (recovery running next to the
+        consumer: a row a delivery has touched since is that delivery's to finish)."""
+        if state not in FINISHED_STATES:
+            raise ValueError(f"not a finished state: {state}")
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            cur = conn.executemany(
+                "UPDATE task_journal SET state = ?, error = ?, finished_at = ?, updated_at = ?,"
+                " version = version + 1 WHERE task_id = ? AND version = ?",
+                [(state, error, now, now, tid, version) for tid, version in versions],
+            )
+            return cur.rowcount
+
+    def mark_requeued(self, versions: Iterable[tuple[str, int]]) -> int:
+        """Record that a row was re-enqueued (publisher-confirmed) at this version, so a recovery
+        that resumes after a crash skips it. Not fsynced: losing it only re-enqueues the row again,
+        and a duplicate delivery of a task id is a no-op."""
+        with self._write(durable=False) as conn:
+            cur = conn.executemany(
+                "UPDATE task_journal SET requeued_version = ? WHERE task_id = ? AND version = ?",
+                [(version, tid, version) for tid, version in versions],
+            )
+            return cur.rowcount
+
+    def unfinished_page(
+        self, after_rowid: int, limit: int, *, touched_before: float, skip_requeued: bool
+    ) -> list[tuple[int, JournalRow]]:
+        """Unfinished rows in rowid order after ``after_rowid``, not updated since
+        ``touched_before`` (rows a delivery in this process has touched are its own), leaving out
+        rows already re-enqueued at their current version when ``skip_requeued``."""
+        sql = (
+            "SELECT rowid AS rid, * FROM task_journal WHERE state IN (?, ?) AND rowid > ? AND updated_at <= ?"
+            + (" AND requeued_version < version" if skip_requeued else "")
+            + " ORDER BY rowid LIMIT ?"
+        )
+        with self._read() as conn:
+            out = []
+            for r in conn.execute(sql, (*UNFINISHED_STATES, after_rowid, touched_before, limit)):
+                data = dict(r)
+                rid = data.pop("rid")
+                data["kwargs"] = json.loads(data["kwargs"] or "{}")
+                data["result"] = json.loads(data["result"]) if data["result"] is not None else None
+                out.append((rid, JournalRow(**data)))
+            return out
 
     def record_retry(self, task_id: str, error: str, now: float | None = None) -> None:
         """The attempt failed and will be retried: back to ``received`` with the error kept."""
