@@ -82,6 +82,40 @@ _push_row = partial(tuple.__new__, PushRow)
 _PUSH_COLUMNS = ", ".join(PushRow._fields)
 
 
+
+def _copy_text(column: str) -> str:
+    """A text column as a COPY text field: NULL as \\N; backslash, newline, CR and tab escaped
+    (the replace chain only for the rare value that holds one: GLOB scans once, copies nothing)."""
+    escaped = (
+        f"replace(replace(replace(replace({column}, '\\', '\\\\'), char(10), '\\n'),"
+        f" char(13), '\\r'), char(9), '\\t')"
+    )
+    special = "'*[\\' || char(9, 10, 13) || ']*'"
+    return f"coalesce(CASE WHEN {column} GLOB {special} THEN {escaped} ELSE {column} END, '\\N')"
+
+
+def _copy_real(column: str) -> str:
+    # Microseconds, what a PostgreSQL timestamp keeps (SQLite's own REAL -> TEXT keeps 15 digits).
+    return f"CASE WHEN {column} IS NULL THEN '\\N' ELSE printf('%.6f', {column}) END"
+
+
+def _copy_line() -> str:
+    fields = {
+        "attempts": "CAST(attempts AS TEXT)",
+        **{c: _copy_real(c) for c in ("received_at", "started_at", "finished_at", "updated_at")},
+    }
+    parts = [fields.get(c) or _copy_text(c) for c in PushRow._fields[:-1]]
+    return " || char(9) || ".join(parts)
+
+
+_COPY_BATCH_SQL = (
+    # The partial index holds exactly the unsynced rows, in (finished_at, rowid) order: no sort.
+    f"SELECT {_copy_line()}, version, rowid, finished_at FROM task_journal INDEXED BY task_journal_unsynced"
+    f" WHERE {_UNSYNCED_WHERE} AND (finished_at, rowid) > (?, ?)"
+    " ORDER BY finished_at, rowid LIMIT ?"
+)
+
+
 @dataclass(frozen=True)
 class JournalRow:
     task_id: str
@@ -489,6 +523,37 @@ class Journal:
                 (limit,),
             )
             return list(map(_push_row, cur))
+
+    def unsynced_copy_batch(
+        self, limit: int, after: tuple[float, int] | None = None
+    ) -> tuple[str, list[tuple[int, int]], tuple[float, int] | None]:
+        """The next ``limit`` unsynced finished rows after the key ``after`` (finished_at, rowid),
+        already in PostgreSQL's COPY text format (SQLite writes the lines: no Python per row but
+        the (version, rowid) pair ``mark_synced_rowids`` takes). Returns (text, marks, last key)."""
+        after_at, after_rowid = after if after is not None else (-1.0, -1)
+        with self._read() as conn:
+            cur = conn.cursor()
+            cur.row_factory = None
+            cur.execute(_COPY_BATCH_SQL, (after_at, after_rowid, limit))
+            rows = cur.fetchall()
+        if not rows:
+            return "", [], after
+        text = "\n".join([r[0] for r in rows])
+        text += "\n"
+        marks = [(r[1], r[2]) for r in rows]
+        last = rows[-1]
+        return text, marks, (last[3], last[2])
+
+    def mark_synced_rowids(self, marks: Iterable[tuple[int, int]], now: float | None = None) -> int:
+        """``mark_synced`` by (version, rowid), not fsynced: a mark lost in a host crash only
+        pushes the row again, which the rank-guarded upsert makes a no-op."""
+        now = time.time() if now is None else now
+        with self._write(durable=False) as conn:
+            cur = conn.executemany(
+                "UPDATE task_journal SET synced_version = ?1, synced_at = ?2 WHERE rowid = ?3 AND version = ?1",
+                [(version, now, rowid) for version, rowid in marks],
+            )
+            return cur.rowcount
 
     def mark_synced(self, versions: Iterable[tuple[str, int]], now: float | None = None) -> int:
         """Mark rows synced at the version that was pushed; a row changed since stays unsynced."""
