@@ -176,7 +176,11 @@ def main() -> int:
             print(f"  (recycle-info cache: first read X-Cache={first.headers.get('x-cache', '?')})")
             # The ratio the issue tracks: the cached read vs /health of the same process, same run.
             health = run_case(
-                "baseline  GET /health (recycle-info)", f"{info_base}/health", {}, args.requests, args.concurrency
+                "baseline  GET /health (recycle-info)",
+                f"{info_base}/health",
+                {},
+                args.requests,
+                args.concurrency,
             )
             cached = run_case(
                 "cached read  GET /recycle-info/categories", url, {}, args.requests, args.concurrency

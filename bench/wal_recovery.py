@@ -89,7 +89,9 @@ def recover_one_by_one(rt: WorkerRuntime, app: Celery) -> RecoveryReport:
             job_status.advance(rt.redis, row.job_id, step_ended(JobStatus.DEAD, rt.worker), error=reason)
             report.dead.append(row.task_id)
         else:
-            app.send_task(row.task_name, kwargs=row.kwargs, task_id=row.task_id, queue=WORKER_QUEUES[rt.worker])
+            app.send_task(
+                row.task_name, kwargs=row.kwargs, task_id=row.task_id, queue=WORKER_QUEUES[rt.worker]
+            )
             report.requeued.append(row.task_id)
     if report.dead:
         rt.journal.finish_many(report.dead, TaskState.DEAD, reason)

@@ -69,7 +69,10 @@ def main() -> int:
     p.add_argument("--warmup", type=float, default=120.0, help="seconds left out of the slope (default 120)")
     p.add_argument("--tracemalloc", action="store_true", help="trace allocations in both workers")
     p.add_argument(
-        "--malloc-arenas", type=int, default=None, help="ECOECO_WORKER_MALLOC_ARENAS for the workers (0 = glibc default)"
+        "--malloc-arenas",
+        type=int,
+        default=None,
+        help="ECOECO_WORKER_MALLOC_ARENAS for the workers (0 = glibc default)",
     )
     p.add_argument("--top", type=int, default=12, help="tracemalloc entries to print")
     args = p.parse_args()
@@ -92,7 +95,9 @@ def main() -> int:
         env["ECOECO_WORKER_TRACEMALLOC_EVERY_S"] = str(max(60.0, args.interval))
 
     def sandbox(*a: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*CLI, *a], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [*CLI, *a], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     up = sandbox("up")
     if up.returncode != 0:

@@ -167,6 +167,8 @@ def test_a_row_changed_while_its_batch_was_pushed_stays_unsynced(journal, pg_url
     assert len(marks) == 5
     # The push happens; meanwhile one row moves on (a newer version), then the marks land.
     journal.revive(rows[0].task_id)  # not dead: no change
-    journal._conn().execute("UPDATE task_journal SET version = version + 1 WHERE task_id = ?", (rows[1].task_id,))
+    journal._conn().execute(
+        "UPDATE task_journal SET version = version + 1 WHERE task_id = ?", (rows[1].task_id,)
+    )
     assert journal.mark_synced_rowids(marks) == 4
     assert journal.stats()["unsynced_rows"] == 1

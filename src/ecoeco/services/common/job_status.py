@@ -116,9 +116,7 @@ def advance(
     return bool(written)
 
 
-def advance_many(
-    client: redis.Redis | None, updates: list[tuple[str | None, JobStep, str | None]]
-) -> int:
+def advance_many(client: redis.Redis | None, updates: list[tuple[str | None, JobStep, str | None]]) -> int:
     """``advance`` for many jobs in one round trip (recovery dead-letters in bulk): each item is
     (job_id, step, error). Best effort like ``advance``; returns how many were written."""
     if client is None:

@@ -216,7 +216,9 @@ async def list_regions(
         ]
         return {"regions": regions, "source": catalog.sources["regions"]}
 
-    return await _cache(request).get_or_build(redis_client, f"regions:{needle}", build, response, model=RegionList)
+    return await _cache(request).get_or_build(
+        redis_client, f"regions:{needle}", build, response, model=RegionList
+    )
 
 
 @router.get("/regions/{region_id}", response_model=RegionOut)

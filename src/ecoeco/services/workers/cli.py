@@ -26,7 +26,7 @@ from ecoeco.services.common.settings import InsecureSettingsError, get_settings,
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.journal import open_journal
 from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
-from ecoeco.services.workers.sync import Syncer
+from ecoeco.services.workers.sync import Syncer, SyncOutcome
 from ecoeco.shared.redact import redact
 
 log = logging.getLogger("ecoeco.worker")
@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     from ecoeco.services.workers.celery_app import app
 
     memtrace.limit_arenas()  # before any thread starts (memtrace.py says why)
+
+    def after_sync(outcome: SyncOutcome) -> None:
+        metrics.observe_sync(args.worker, outcome)
+        memtrace.trim()  # a sync's batches are the largest allocations: give them back
+
     memtrace.start_from_env(args.worker)
     journal = open_journal(settings.wal_dir, args.worker)
     syncer = Syncer(
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.database_url,
         settings.wal_sync_interval_s,
         retention_s=settings.wal_retention_s,
-        on_sync=lambda outcome: (metrics.observe_sync(args.worker, outcome), memtrace.trim()),
+        on_sync=after_sync,
     )
     # The last successful sync survives restarts through the rows it marked.
     syncer.state.last_sync_success_ts = journal.last_synced_at()

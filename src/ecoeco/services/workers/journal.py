@@ -82,7 +82,6 @@ _push_row = partial(tuple.__new__, PushRow)
 _PUSH_COLUMNS = ", ".join(PushRow._fields)
 
 
-
 def _copy_text(column: str) -> str:
     """A text column as a COPY text field: NULL as \\N; backslash, newline, CR and tab escaped
     (the replace chain only for the rare value that holds one: GLOB scans once, copies nothing)."""

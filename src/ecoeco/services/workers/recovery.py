@@ -148,7 +148,9 @@ class ConfirmedPublisher:
         while self.acked < self.sent and not self.nacked:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RecoveryError(f"broker confirmed {self.acked} of {self.sent} messages in {timeout_s:g} s")
+                raise RecoveryError(
+                    f"broker confirmed {self.acked} of {self.sent} messages in {timeout_s:g} s"
+                )
             try:
                 self.conn.drain_events(timeout=min(left, 1.0))
             except TimeoutError:
@@ -206,7 +208,11 @@ def recover(
                     dead_jobs.append((row.job_id, dead_step, reason))
                 else:
                     publisher.send(
-                        row.task_name, row.kwargs, row.task_id, exchange=tasks_exchange, routing_key=routing_key
+                        row.task_name,
+                        row.kwargs,
+                        row.task_id,
+                        exchange=tasks_exchange,
+                        routing_key=routing_key,
                     )
                     requeue.append((row.task_id, row.version))
             publisher.confirm()
