@@ -78,6 +78,13 @@ class ConfirmedPublisher:
         self.conn.ensure_connection(max_retries=5)
         self.channel = self.conn.channel()
         self.channel.confirm_select()
+        # py-amqp polls the socket before every publish when it advertised connection.blocked;
+        # here the confirm loop reads everything the broker sends anyway (blocked included), so
+        # this private connection skips the per-message poll (a copy: the dict is shared).
+        amqp_conn = self.conn.connection
+        props = dict(amqp_conn.client_properties)
+        props["capabilities"] = {**props.get("capabilities", {}), "connection.blocked": False}
+        amqp_conn.client_properties = props
         self.sent = 0
         self.acked = 0
         self.nacked = False
