@@ -139,43 +139,35 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2)
     args = p.parse_args()
     compare(args.rows, args.repeat)
-    db = f"ecoeco_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{db}"')
-    try:
-        url = f"postgresql://postgres@127.0.0.1:5432/{db}"
-        with tempfile.TemporaryDirectory() as tmp:
-            journal = Journal(Path(tmp) / "ai.db", "ai")
-            t = time.perf_counter()
-            fill(journal, args.rows)
-            print(
-                f"backlog: {args.rows} finished rows written in {time.perf_counter() - t:.2f} s "
-                f"(journal {journal.file_bytes() / 1e6:.1f} MB)"
-            )
-            syncer = Syncer(journal, url, interval_s=300)
-            out = syncer.sync_once()
-            assert out.ok, out.error
-            print(
-                f"first sync: {out.pushed} rows in {out.duration_s:.2f} s = {out.pushed / out.duration_s:,.0f} rows/s "
-                f"(batches of {BATCH_ROWS}, incl. migration and marking synced)"
-            )
-            # Re-push everything (as after a lost "mark synced"): all conflicts, nothing changes.
-            conn = journal._conn()
-            conn.execute("UPDATE task_journal SET synced_version = 0")
-            out2 = syncer.sync_once()
-            print(
-                f"idempotent re-push: {out2.pushed} rows in {out2.duration_s:.2f} s = "
-                f"{out2.pushed / out2.duration_s:,.0f} rows/s"
-            )
-            empty = syncer.sync_once()
-            print(f"sync with empty backlog: {empty.duration_s * 1000:.1f} ms")
-            with psycopg.connect(url) as c:
-                n = c.execute("SELECT count(*) FROM tasks.task_results").fetchone()[0]
-            print(f"rows in PostgreSQL: {n}")
-            journal.close()
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    with fresh_db() as url, tempfile.TemporaryDirectory() as tmp:
+        journal = Journal(Path(tmp) / "ai.db", "ai")
+        t = time.perf_counter()
+        fill(journal, args.rows)
+        print(
+            f"backlog: {args.rows} finished rows written in {time.perf_counter() - t:.2f} s "
+            f"(journal {journal.file_bytes() / 1e6:.1f} MB)"
+        )
+        syncer = Syncer(journal, url, interval_s=300)
+        out = syncer.sync_once()
+        assert out.ok, out.error
+        print(
+            f"first sync: {out.pushed} rows in {out.duration_s:.2f} s = {out.pushed / out.duration_s:,.0f} rows/s "
+            f"(batches of {BATCH_ROWS}, incl. migration and marking synced)"
+        )
+        # Re-push everything (as after a lost "mark synced"): all conflicts, nothing changes.
+        conn = journal._conn()
+        conn.execute("UPDATE task_journal SET synced_version = 0")
+        out2 = syncer.sync_once()
+        print(
+            f"idempotent re-push: {out2.pushed} rows in {out2.duration_s:.2f} s = "
+            f"{out2.pushed / out2.duration_s:,.0f} rows/s"
+        )
+        empty = syncer.sync_once()
+        print(f"sync with empty backlog: {empty.duration_s * 1000:.1f} ms")
+        with psycopg.connect(url) as c:
+            n = c.execute("SELECT count(*) FROM tasks.task_results").fetchone()[0]
+        print(f"rows in PostgreSQL: {n}")
+        journal.close()
 
 
 if __name__ == "__main__":

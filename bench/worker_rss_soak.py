@@ -26,16 +26,10 @@ import tracemalloc
 import uuid
 from pathlib import Path
 
+from worker_scrape_soak import usage  # bench/ is on sys.path when run as a script
+
 CLI = [sys.executable, "-m", "ecoeco.services.sandbox.cli"]
 WORKERS = ("storage", "ai")
-
-
-def usage(pid: int) -> tuple[int, float]:
-    fds = len(os.listdir(f"/proc/{pid}/fd"))
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return fds, int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 def slope_mb_per_min(points: list[tuple[float, float]]) -> float:

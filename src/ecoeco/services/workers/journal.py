@@ -369,20 +369,6 @@ class Journal:
                 (state, _json_or_none(result), error, now, now, task_id),
             )
 
-    def finish_many(
-        self, task_ids: Iterable[str], state: TaskState, error: str, now: float | None = None
-    ) -> None:
-        """Finish many rows in one commit (recovery dead-letters in bulk)."""
-        if state not in FINISHED_STATES:
-            raise ValueError(f"not a finished state: {state}")
-        now = time.time() if now is None else now
-        with self._write() as conn:
-            conn.executemany(
-                "UPDATE task_journal SET state = ?, error = ?, finished_at = ?, updated_at = ?,"
-                " version = version + 1 WHERE task_id = ?",
-                [(state, error, now, now, tid) for tid in task_ids],
-            )
-
     def finish_many_at(
         self, versions: Iterable[tuple[str, int]], state: TaskState, error: str, now: float | None = None
     ) -> int:

@@ -64,27 +64,31 @@ def migrate(database_url: str) -> list[str]:
     return apply_migrations(database_url, "tasks", "ecoeco.services.workers")
 
 
-def push_rows(conn: psycopg.Connection, rows: Sequence[PushRow]) -> int:
-    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
+def _push(conn: psycopg.Connection, write: Callable[[Any], None]) -> int:
+    """Stage (COPY, ``write`` feeds it) and upsert in one transaction; returns how many rows
+    PostgreSQL inserted or changed."""
     with conn.transaction():
         conn.execute(STAGE_DDL)
         with conn.cursor() as cur:
             with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row[:_N_STAGE])
+                write(copy)
             cur.execute(UPSERT_SQL)
             return cur.rowcount
+
+
+def push_rows(conn: psycopg.Connection, rows: Sequence[PushRow]) -> int:
+    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
+
+    def write(copy: Any) -> None:
+        for row in rows:
+            copy.write_row(row[:_N_STAGE])
+
+    return _push(conn, write)
 
 
 def push_copy_text(conn: psycopg.Connection, text: str) -> int:
     """``push_rows`` for a batch already in COPY text format (``Journal.unsynced_copy_batch``)."""
-    with conn.transaction():
-        conn.execute(STAGE_DDL)
-        with conn.cursor() as cur:
-            with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
-                copy.write(text)
-            cur.execute(UPSERT_SQL)
-            return cur.rowcount
+    return _push(conn, lambda copy: copy.write(text))
 
 
 @dataclass
