@@ -86,7 +86,7 @@ class ConfirmedPublisher:
         props["capabilities"] = {**props.get("capabilities", {}), "connection.blocked": False}
         amqp_conn.client_properties = props
         self.sent = 0
-        self.acked = 0
+        self._unconfirmed: set[int] = set()  # delivery tags the broker has not acked yet
         self.nacked = False
         self.channel.events["basic_ack"].add(self._on_ack)
         self.channel.events["basic_nack"].add(self._on_nack)
@@ -96,10 +96,18 @@ class ConfirmedPublisher:
         self._pending: list[bytes] = []
         self._declared: set[str] = set()
 
+    def _settle(self, delivery_tag: int, multiple: bool) -> None:
+        # Acks need not come in order; ``multiple`` settles every tag up to this one.
+        if multiple:
+            self._unconfirmed = {t for t in self._unconfirmed if t > delivery_tag}
+        else:
+            self._unconfirmed.discard(delivery_tag)
+
     def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
-        self.acked = max(self.acked, delivery_tag)
+        self._settle(delivery_tag, multiple)
 
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple)
         self.nacked = True
 
     def send(
@@ -139,6 +147,7 @@ class ConfirmedPublisher:
         finally:
             self._transport._write = self._sendall
         self.sent += 1
+        self._unconfirmed.add(self.sent)  # the channel numbers deliveries 1, 2, ... in confirm mode
 
     def _buffer(self, data: bytes | memoryview) -> None:
         self._pending.append(bytes(data))
@@ -152,11 +161,11 @@ class ConfirmedPublisher:
     def confirm(self, timeout_s: float = CONFIRM_TIMEOUT_S) -> None:
         self._flush()
         deadline = time.monotonic() + timeout_s
-        while self.acked < self.sent and not self.nacked:
+        while self._unconfirmed and not self.nacked:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RecoveryError(
-                    f"broker confirmed {self.acked} of {self.sent} messages in {timeout_s:g} s"
+                    f"broker left {len(self._unconfirmed)} of {self.sent} messages unconfirmed after {timeout_s:g} s"
                 )
             try:
                 self.conn.drain_events(timeout=min(left, 1.0))
