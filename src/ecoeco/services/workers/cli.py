@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 
 import redis
@@ -30,6 +31,8 @@ from ecoeco.services.workers.sync import Syncer, SyncOutcome
 from ecoeco.shared.redact import redact
 
 log = logging.getLogger("ecoeco.worker")
+
+RECOVERY_RETRY_S = 30.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -106,7 +109,17 @@ def main(argv: list[str] | None = None) -> int:
         started_at = time.time()
 
         def recover_in_background() -> None:
-            report = recovery.recover(rt, app, started_at=started_at)
+            try:
+                report = recovery.recover(rt, app, started_at=started_at)
+            except Exception as exc:  # noqa: BLE001 -- the broker went away: resume later
+                # Rows already re-enqueued are skipped on the next pass (requeued_version).
+                log.warning(
+                    "journal recovery interrupted, resuming in %g s: %s", RECOVERY_RETRY_S, redact(str(exc))
+                )
+                retry = threading.Timer(RECOVERY_RETRY_S, syncer.request, ("recovery", recover_in_background))
+                retry.daemon = True
+                retry.start()
+                return
             log.info("journal %s recovery %s in %.1f s", journal.path, report.as_dict(), report.duration_s)
 
         syncer.start()
