@@ -17,6 +17,7 @@ import time
 
 import redis
 import redis.exceptions
+from celery.signals import worker_ready
 from kombu import Connection
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -122,9 +123,15 @@ def main(argv: list[str] | None = None) -> int:
                 return
             log.info("journal %s recovery %s in %.1f s", journal.path, report.as_dict(), report.duration_s)
 
+        def start_recovery(**_: object) -> None:
+            syncer.request("recovery", recover_in_background)
+
         syncer.start()
-        syncer.request("recovery", recover_in_background)
-        log.info("journal %s opened; recovery started in the background", journal.path)
+        # Once Celery consumes (worker_ready), so recovery's CPU never delays the worker's boot.
+        worker_ready.connect(start_recovery, weak=False)
+        log.info(
+            "journal %s opened; recovery starts in the background once the worker is ready", journal.path
+        )
         app.worker_main(
             [
                 "worker",
