@@ -132,3 +132,43 @@ def test_syncer_thread_serves_requests_in_order(pg_url, journal):
         assert journal.stats()["unsynced_rows"] == 0
     finally:
         syncer.stop(final_sync=False)
+
+
+def test_sync_round_trips_awkward_text_nulls_and_microseconds(journal, pg_url):
+    # SQLite writes the COPY lines itself: tabs, newlines, CRs and backslashes in any text column,
+    # NULLs, non-ASCII and sub-second times must reach PostgreSQL unchanged.
+    odd = "tab\there\nnew line\r\\back\\slash \\N 페트병"
+    tid = f"job\t{uuid.uuid4().hex[:6]}\\x:ai"
+    journal.receive(tid, "ecoeco.ai.classify", {"job_id": odd, "user_id": None}, max_attempts=3)
+    journal.finish(tid, TaskState.FAILED, result={"text": odd, "n": 1.5}, error=odd, now=1_700_000_000.123456)
+    plain = finished_row(journal, f"{uuid.uuid4().hex[:6]}:ai", TaskState.SUCCEEDED)
+    journal._conn().execute("UPDATE task_journal SET started_at = NULL WHERE task_id = ?", (plain.task_id,))
+    out = Syncer(journal, pg_url, interval_s=300).sync_once()
+    assert out.ok and out.pushed == 2, out
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT job_id, user_id, result, error, extract(epoch FROM finished_at)"
+            " FROM tasks.task_results WHERE task_id = %s",
+            (tid,),
+        ).fetchone()
+        started = conn.execute(
+            "SELECT started_at FROM tasks.task_results WHERE task_id = %s", (plain.task_id,)
+        ).fetchone()[0]
+    assert row[0] == odd and row[1] is None and row[3] == odd
+    assert row[2] == {"text": odd, "n": 1.5}
+    assert float(row[4]) == pytest.approx(1_700_000_000.123456, abs=1e-6)
+    assert started is None
+    assert journal.stats()["unsynced_rows"] == 0
+
+
+def test_a_row_changed_while_its_batch_was_pushed_stays_unsynced(journal, pg_url):
+    rows = [finished_row(journal, f"{uuid.uuid4().hex[:6]}:ai", TaskState.SUCCEEDED) for _ in range(5)]
+    text, marks, _ = journal.unsynced_copy_batch(10)
+    assert len(marks) == 5
+    # The push happens; meanwhile one row moves on (a newer version), then the marks land.
+    journal.revive(rows[0].task_id)  # not dead: no change
+    journal._conn().execute(
+        "UPDATE task_journal SET version = version + 1 WHERE task_id = ?", (rows[1].task_id,)
+    )
+    assert journal.mark_synced_rowids(marks) == 4
+    assert journal.stats()["unsynced_rows"] == 1

@@ -76,8 +76,10 @@ def make_redis(redis_url: str, *, breaker: Breaker | None = None, name: str | No
     return client
 
 
-def get_redis(request: Request) -> aioredis.Redis:
-    """FastAPI dependency: the app's Redis client (decode_responses=True: values are str)."""
+async def get_redis(request: Request) -> aioredis.Redis:
+    """FastAPI dependency: the app's Redis client (decode_responses=True: values are str).
+    ``async`` so FastAPI calls it inline: a plain ``def`` dependency runs in the thread pool, a
+    thread hop per request (12 % of a cached read's CPU in the profile)."""
     return request.app.state.redis
 
 

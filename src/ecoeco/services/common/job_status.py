@@ -116,6 +116,25 @@ def advance(
     return bool(written)
 
 
+def advance_many(client: redis.Redis | None, updates: list[tuple[str | None, JobStep, str | None]]) -> int:
+    """``advance`` for many jobs in one round trip (recovery dead-letters in bulk): each item is
+    (job_id, step, error). Best effort like ``advance``; returns how many were written."""
+    if client is None:
+        return 0
+    items = [(job_id, step, error) for job_id, step, error in updates if job_id]
+    if not items:
+        return 0
+    try:
+        client.script_load(GUARDED_WRITE_LUA)
+        pipe = client.pipeline(transaction=False)
+        for job_id, step, error in items:
+            pipe.evalsha(_SHA, 1, job_status_key(job_id), *_script_args(step, None, error, None))
+        return sum(1 for written in pipe.execute(raise_on_error=False) if written == 1)
+    except redis.RedisError as exc:
+        log.warning("job status update failed for %d jobs: %s", len(items), exc)
+        return 0
+
+
 # -- the waste API's writer (redis.asyncio) -------------------------------------------------------
 async def _run_async(client: aioredis.Redis, job_id: str, args: list[str]) -> bool:
     key = job_status_key(job_id)

@@ -30,7 +30,7 @@ from ecoeco.services.recycle_info.search import is_initials_query, search_items
 PUBLIC_MAX_AGE_S = 300
 
 
-def public_cache_headers(response: Response) -> None:
+async def public_cache_headers(response: Response) -> None:  # async: no thread-pool hop per request
     """The guides are public and change only with a release: let browsers and the CDN keep them."""
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_S}"
 
@@ -96,7 +96,7 @@ async def list_items(
         }
 
     key = f"items:{category}:{recyclable}:{page}:{size}"
-    return await _cache(request).get_or_build(redis_client, key, build, response)
+    return await _cache(request).get_or_build(redis_client, key, build, response, model=ItemPage)
 
 
 @router.get("/items/{item_id}", response_model=ItemOut)
@@ -105,7 +105,7 @@ async def get_item(item_id: str, request: Request, response: Response, redis_cli
     if item is None:
         raise _not_found("item", item_id)
     return await _cache(request).get_or_build(
-        redis_client, f"item:{item_id}", lambda: item_out(item), response
+        redis_client, f"item:{item_id}", lambda: item_out(item), response, model=ItemOut
     )
 
 
@@ -130,7 +130,7 @@ async def list_categories(request: Request, response: Response, redis_client: Re
         ]
         return {"categories": cats, "source": catalog.sources["categories"]}
 
-    return await _cache(request).get_or_build(redis_client, "categories", build, response)
+    return await _cache(request).get_or_build(redis_client, "categories", build, response, model=CategoryList)
 
 
 @router.get("/categories/{category_id}", response_model=CategoryDetail)
@@ -155,7 +155,9 @@ async def get_category(category_id: str, request: Request, response: Response, r
             "source": catalog.sources["categories"],
         }
 
-    return await _cache(request).get_or_build(redis_client, f"category:{cat.id}", build, response)
+    return await _cache(request).get_or_build(
+        redis_client, f"category:{cat.id}", build, response, model=CategoryDetail
+    )
 
 
 @router.get("/search", response_model=SearchResult)
@@ -180,7 +182,7 @@ async def search(
         }
 
     key = f"search:{limit}:{''.join(query.split()).lower()}"
-    return await _cache(request).get_or_build(redis_client, key, build, response)
+    return await _cache(request).get_or_build(redis_client, key, build, response, model=SearchResult)
 
 
 @router.get("/rule", response_model=DisposalRule, summary="The disposal rule for a category (and item)")
@@ -214,7 +216,9 @@ async def list_regions(
         ]
         return {"regions": regions, "source": catalog.sources["regions"]}
 
-    return await _cache(request).get_or_build(redis_client, f"regions:{needle}", build, response)
+    return await _cache(request).get_or_build(
+        redis_client, f"regions:{needle}", build, response, model=RegionList
+    )
 
 
 @router.get("/regions/{region_id}", response_model=RegionOut)
@@ -231,4 +235,4 @@ async def faq(request: Request, response: Response, redis_client: Redis) -> Any:
         catalog = load_catalog()
         return {"faq": catalog.faq, "source": catalog.sources["faq"]}
 
-    return await _cache(request).get_or_build(redis_client, "faq", build, response)
+    return await _cache(request).get_or_build(redis_client, "faq", build, response, model=FaqList)

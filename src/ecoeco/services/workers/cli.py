@@ -1,7 +1,7 @@
 """``ecoeco-worker storage|ai [--metrics-port N]``: one Celery worker for one queue.
 
-Start order: journal -> topology declared -> metrics server -> recovery (re-enqueue or dead-letter
-unfinished rows) -> syncer thread -> Celery worker (hostname ``storage@%h`` / ``ai@%h``).
+Start order: journal -> topology declared -> metrics server -> syncer thread, which runs recovery
+(re-enqueue or dead-letter unfinished rows) in the background -> Celery worker (hostname ``storage@%h`` / ``ai@%h``).
 SIGTERM is Celery's warm shutdown; then the syncer makes a last push and the journal closes.
 """
 
@@ -12,9 +12,12 @@ import logging
 import os
 import socket
 import sys
+import threading
+import time
 
 import redis
 import redis.exceptions
+from celery.signals import worker_ready
 from kombu import Connection
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -25,10 +28,12 @@ from ecoeco.services.common.settings import InsecureSettingsError, get_settings,
 from ecoeco.services.workers import runtime
 from ecoeco.services.workers.journal import open_journal
 from ecoeco.services.workers.runtime import WORKER_QUEUES, WorkerRuntime
-from ecoeco.services.workers.sync import Syncer
+from ecoeco.services.workers.sync import Syncer, SyncOutcome
 from ecoeco.shared.redact import redact
 
 log = logging.getLogger("ecoeco.worker")
+
+RECOVERY_RETRY_S = 30.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,16 +63,23 @@ def main(argv: list[str] | None = None) -> int:
     level = (args.loglevel or settings.log_level).upper()
     configure_logging(f"worker-{args.worker}", level)
 
-    from ecoeco.services.workers import control, metrics, recovery  # noqa: F401  (control registers commands)
+    from ecoeco.services.workers import control, memtrace, metrics, recovery  # noqa: F401  (control registers commands)
     from ecoeco.services.workers.celery_app import app
 
+    memtrace.limit_arenas()  # before any thread starts (memtrace.py says why)
+
+    def after_sync(outcome: SyncOutcome) -> None:
+        metrics.observe_sync(args.worker, outcome)
+        memtrace.trim()  # a sync's batches are the largest allocations: give them back
+
+    memtrace.start_from_env(args.worker)
     journal = open_journal(settings.wal_dir, args.worker)
     syncer = Syncer(
         journal,
         settings.database_url,
         settings.wal_sync_interval_s,
         retention_s=settings.wal_retention_s,
-        on_sync=lambda outcome: metrics.observe_sync(args.worker, outcome),
+        on_sync=after_sync,
     )
     # The last successful sync survives restarts through the rows it marked.
     syncer.state.last_sync_success_ts = journal.last_synced_at()
@@ -93,9 +105,33 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"cannot reach RabbitMQ at {settings.broker_url}: {exc}") from exc
         if args.metrics_port is not None:
             metrics.serve_metrics(journal, syncer, args.metrics_port, args.metrics_host)
-        report = recovery.recover(rt, app)
-        log.info("journal %s opened; recovery %s", journal.path, report.as_dict())
+        # Recovery runs in the syncer thread while the worker already consumes: rows updated from
+        # now on belong to this process's deliveries (recovery.py explains why that is safe).
+        started_at = time.time()
+
+        def recover_in_background() -> None:
+            try:
+                report = recovery.recover(rt, app, started_at=started_at)
+            except Exception as exc:  # noqa: BLE001 -- the broker went away: resume later
+                # Rows already re-enqueued are skipped on the next pass (requeued_version).
+                log.warning(
+                    "journal recovery interrupted, resuming in %g s: %s", RECOVERY_RETRY_S, redact(str(exc))
+                )
+                retry = threading.Timer(RECOVERY_RETRY_S, syncer.request, ("recovery", recover_in_background))
+                retry.daemon = True
+                retry.start()
+                return
+            log.info("journal %s recovery %s in %.1f s", journal.path, report.as_dict(), report.duration_s)
+
+        def start_recovery(**_: object) -> None:
+            syncer.request("recovery", recover_in_background)
+
         syncer.start()
+        # Once Celery consumes (worker_ready), so recovery's CPU never delays the worker's boot.
+        worker_ready.connect(start_recovery, weak=False)
+        log.info(
+            "journal %s opened; recovery starts in the background once the worker is ready", journal.path
+        )
         app.worker_main(
             [
                 "worker",

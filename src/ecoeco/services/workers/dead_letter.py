@@ -17,15 +17,17 @@ DEAD_REASON_HEADER = "x-ecoeco-dead-reason"
 DEAD_WORKER_HEADER = "x-ecoeco-dead-worker"
 
 
+def dead_letter_options(worker: str, reason: str) -> dict[str, Any]:
+    """``send_task`` options that route a task message to ``q.dlq`` with our dead-letter headers."""
+    return {
+        "exchange": dead_letter_exchange,
+        "routing_key": ROUTING_KEYS[Q_DLQ],
+        "declare": [dead_letter_queue()],
+        "headers": {DEAD_REASON_HEADER: reason[:500], DEAD_WORKER_HEADER: worker},
+    }
+
+
 def dead_letter(
     app: Celery, task_name: str, kwargs: dict[str, Any], task_id: str, worker: str, reason: str
 ) -> None:
-    app.send_task(
-        task_name,
-        kwargs=kwargs,
-        task_id=task_id,
-        exchange=dead_letter_exchange,
-        routing_key=ROUTING_KEYS[Q_DLQ],
-        declare=[dead_letter_queue()],
-        headers={DEAD_REASON_HEADER: reason[:500], DEAD_WORKER_HEADER: worker},
-    )
+    app.send_task(task_name, kwargs=kwargs, task_id=task_id, **dead_letter_options(worker, reason))

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS task_journal (
     updated_at     REAL NOT NULL,
     version        INTEGER NOT NULL DEFAULT 1,
     synced_version INTEGER NOT NULL DEFAULT 0,
-    synced_at      REAL
+    synced_at      REAL,
+    requeued_version INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS task_journal_state ON task_journal (state);
 CREATE INDEX IF NOT EXISTS task_journal_unsynced ON task_journal (finished_at)
@@ -81,6 +82,39 @@ _push_row = partial(tuple.__new__, PushRow)
 _PUSH_COLUMNS = ", ".join(PushRow._fields)
 
 
+def _copy_text(column: str) -> str:
+    """A text column as a COPY text field: NULL as \\N; backslash, newline, CR and tab escaped
+    (the replace chain only for the rare value that holds one: GLOB scans once, copies nothing)."""
+    escaped = (
+        f"replace(replace(replace(replace({column}, '\\', '\\\\'), char(10), '\\n'),"
+        f" char(13), '\\r'), char(9), '\\t')"
+    )
+    special = "'*[\\' || char(9, 10, 13) || ']*'"
+    return f"coalesce(CASE WHEN {column} GLOB {special} THEN {escaped} ELSE {column} END, '\\N')"
+
+
+def _copy_real(column: str) -> str:
+    # Microseconds, what a PostgreSQL timestamp keeps (SQLite's own REAL -> TEXT keeps 15 digits).
+    return f"CASE WHEN {column} IS NULL THEN '\\N' ELSE printf('%.6f', {column}) END"
+
+
+def _copy_line() -> str:
+    fields = {
+        "attempts": "CAST(attempts AS TEXT)",
+        **{c: _copy_real(c) for c in ("received_at", "started_at", "finished_at", "updated_at")},
+    }
+    parts = [fields.get(c) or _copy_text(c) for c in PushRow._fields[:-1]]
+    return " || char(9) || ".join(parts)
+
+
+_COPY_BATCH_SQL = (
+    # The partial index holds exactly the unsynced rows, in (finished_at, rowid) order: no sort.
+    f"SELECT {_copy_line()}, version, rowid, finished_at FROM task_journal INDEXED BY task_journal_unsynced"
+    f" WHERE {_UNSYNCED_WHERE} AND (finished_at, rowid) > (?, ?)"
+    " ORDER BY finished_at, rowid LIMIT ?"
+)
+
+
 @dataclass(frozen=True)
 class JournalRow:
     task_id: str
@@ -100,6 +134,8 @@ class JournalRow:
     version: int
     synced_version: int
     synced_at: float | None
+    # The version recovery last re-enqueued (publisher-confirmed) this row at; see recovery.py.
+    requeued_version: int = 0
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> JournalRow:
@@ -178,6 +214,9 @@ class Journal:
         self._write_lock = threading.Lock()
         conn = self._conn()
         conn.executescript(SCHEMA)
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(task_journal)")}
+        if "requeued_version" not in columns:  # a journal file from before recovery was resumable
+            conn.execute("ALTER TABLE task_journal ADD COLUMN requeued_version INTEGER NOT NULL DEFAULT 0")
 
     # -- connections --------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -330,19 +369,53 @@ class Journal:
                 (state, _json_or_none(result), error, now, now, task_id),
             )
 
-    def finish_many(
-        self, task_ids: Iterable[str], state: TaskState, error: str, now: float | None = None
-    ) -> None:
-        """Finish many rows in one commit (recovery dead-letters in bulk)."""
+    def finish_many_at(
+        self, versions: Iterable[tuple[str, int]], state: TaskState, error: str, now: float | None = None
+    ) -> int:
+        """Finish rows only if each is still at the version read (recovery running next to the
+        consumer: a row a delivery has touched since is that delivery's to finish)."""
         if state not in FINISHED_STATES:
             raise ValueError(f"not a finished state: {state}")
         now = time.time() if now is None else now
         with self._write() as conn:
-            conn.executemany(
+            cur = conn.executemany(
                 "UPDATE task_journal SET state = ?, error = ?, finished_at = ?, updated_at = ?,"
-                " version = version + 1 WHERE task_id = ?",
-                [(state, error, now, now, tid) for tid in task_ids],
+                " version = version + 1 WHERE task_id = ? AND version = ?",
+                [(state, error, now, now, tid, version) for tid, version in versions],
             )
+            return cur.rowcount
+
+    def mark_requeued(self, versions: Iterable[tuple[str, int]]) -> int:
+        """Record that a row was re-enqueued (publisher-confirmed) at this version, so a recovery
+        that resumes after a crash skips it. Not fsynced: losing it only re-enqueues the row again,
+        and a duplicate delivery of a task id is a no-op."""
+        with self._write(durable=False) as conn:
+            cur = conn.executemany(
+                "UPDATE task_journal SET requeued_version = ? WHERE task_id = ? AND version = ?",
+                [(version, tid, version) for tid, version in versions],
+            )
+            return cur.rowcount
+
+    def unfinished_page(
+        self, after_rowid: int, limit: int, *, touched_before: float, skip_requeued: bool
+    ) -> list[tuple[int, JournalRow]]:
+        """Unfinished rows in rowid order after ``after_rowid``, not updated since
+        ``touched_before`` (rows a delivery in this process has touched are its own), leaving out
+        rows already re-enqueued at their current version when ``skip_requeued``."""
+        sql = (
+            "SELECT rowid AS rid, * FROM task_journal WHERE state IN (?, ?) AND rowid > ? AND updated_at <= ?"
+            + (" AND requeued_version < version" if skip_requeued else "")
+            + " ORDER BY rowid LIMIT ?"
+        )
+        with self._read() as conn:
+            out = []
+            for r in conn.execute(sql, (*UNFINISHED_STATES, after_rowid, touched_before, limit)):
+                data = dict(r)
+                rid = data.pop("rid")
+                data["kwargs"] = json.loads(data["kwargs"] or "{}")
+                data["result"] = json.loads(data["result"]) if data["result"] is not None else None
+                out.append((rid, JournalRow(**data)))
+            return out
 
     def record_retry(self, task_id: str, error: str, now: float | None = None) -> None:
         """The attempt failed and will be retried: back to ``received`` with the error kept."""
@@ -435,6 +508,37 @@ class Journal:
                 (limit,),
             )
             return list(map(_push_row, cur))
+
+    def unsynced_copy_batch(
+        self, limit: int, after: tuple[float, int] | None = None
+    ) -> tuple[str, list[tuple[int, int]], tuple[float, int] | None]:
+        """The next ``limit`` unsynced finished rows after the key ``after`` (finished_at, rowid),
+        already in PostgreSQL's COPY text format (SQLite writes the lines: no Python per row but
+        the (version, rowid) pair ``mark_synced_rowids`` takes). Returns (text, marks, last key)."""
+        after_at, after_rowid = after if after is not None else (-1.0, -1)
+        with self._read() as conn:
+            cur = conn.cursor()
+            cur.row_factory = None
+            cur.execute(_COPY_BATCH_SQL, (after_at, after_rowid, limit))
+            rows = cur.fetchall()
+        if not rows:
+            return "", [], after
+        text = "\n".join([r[0] for r in rows])
+        text += "\n"
+        marks = [(r[1], r[2]) for r in rows]
+        last = rows[-1]
+        return text, marks, (last[3], last[2])
+
+    def mark_synced_rowids(self, marks: Iterable[tuple[int, int]], now: float | None = None) -> int:
+        """``mark_synced`` by (version, rowid), not fsynced: a mark lost in a host crash only
+        pushes the row again, which the rank-guarded upsert makes a no-op."""
+        now = time.time() if now is None else now
+        with self._write(durable=False) as conn:
+            cur = conn.executemany(
+                "UPDATE task_journal SET synced_version = ?1, synced_at = ?2 WHERE rowid = ?3 AND version = ?1",
+                [(version, now, rowid) for version, rowid in marks],
+            )
+            return cur.rowcount
 
     def mark_synced(self, versions: Iterable[tuple[str, int]], now: float | None = None) -> int:
         """Mark rows synced at the version that was pushed; a row changed since stays unsynced."""

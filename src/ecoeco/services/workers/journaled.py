@@ -49,6 +49,12 @@ def _claim(task_id: str) -> bool:
         return True
 
 
+def running_here(task_id: str) -> bool:
+    """Whether a delivery of this task id is running in this process right now."""
+    with _inflight_lock:
+        return task_id in _inflight
+
+
 def _release(task_id: str) -> None:
     with _inflight_lock:
         _inflight.discard(task_id)

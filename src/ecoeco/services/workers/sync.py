@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,16 +64,31 @@ def migrate(database_url: str) -> list[str]:
     return apply_migrations(database_url, "tasks", "ecoeco.services.workers")
 
 
-def push_rows(conn: psycopg.Connection, rows: Sequence[PushRow]) -> int:
-    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
+def _push(conn: psycopg.Connection, write: Callable[[Any], None]) -> int:
+    """Stage (COPY, ``write`` feeds it) and upsert in one transaction; returns how many rows
+    PostgreSQL inserted or changed."""
     with conn.transaction():
         conn.execute(STAGE_DDL)
         with conn.cursor() as cur:
             with cur.copy(f"COPY task_results_stage ({_COLS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row[:_N_STAGE])
+                write(copy)
             cur.execute(UPSERT_SQL)
             return cur.rowcount
+
+
+def push_rows(conn: psycopg.Connection, rows: Sequence[PushRow]) -> int:
+    """Upsert rows in one transaction; returns how many rows PostgreSQL inserted or changed."""
+
+    def write(copy: Any) -> None:
+        for row in rows:
+            copy.write_row(row[:_N_STAGE])
+
+    return _push(conn, write)
+
+
+def push_copy_text(conn: psycopg.Connection, text: str) -> int:
+    """``push_rows`` for a batch already in COPY text format (``Journal.unsynced_copy_batch``)."""
+    return _push(conn, lambda copy: copy.write(text))
 
 
 @dataclass
@@ -121,6 +137,7 @@ class Syncer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._migrated = False
+        self._pushed = 0  # rows committed in PostgreSQL by the sync running now
 
     # -- the sync itself -------------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection:
@@ -134,23 +151,14 @@ class Syncer:
         with self._run_lock:
             started = time.monotonic()
             pushed = 0
+            self._pushed = 0
             try:
-                rows = self.journal.unsynced_for_push(self.batch_rows)
-                # Connect even with nothing to push: "last sync success" must mean PostgreSQL answered.
-                with self._connect() as conn:
-                    if not rows:
-                        conn.execute("SELECT 1")
-                    while rows:
-                        push_rows(conn, rows)  # committed here
-                        self.journal.mark_synced((r.task_id, r.version) for r in rows)
-                        pushed += len(rows)
-                        if len(rows) < self.batch_rows:
-                            break
-                        rows = self.journal.unsynced_for_push(self.batch_rows)
+                pushed = self._push_backlog()
                 outcome = SyncOutcome(ok=True, pushed=pushed, duration_s=time.monotonic() - started)
                 self.state.last_sync_success_ts = time.time()
                 self.state.last_error = None
             except (psycopg.Error, OSError) as exc:
+                pushed = self._pushed
                 outcome = SyncOutcome(
                     ok=False, pushed=pushed, duration_s=time.monotonic() - started, error=_describe(exc)
                 )
@@ -167,6 +175,44 @@ class Syncer:
             if self._on_sync is not None:
                 self._on_sync(outcome)
             return outcome
+
+    def _push_backlog(self) -> int:
+        """Push every unsynced finished row; returns how many were pushed.
+
+        Profile (docs/decisions/performance-platform.md): reading the batch out of SQLite, a
+        Python object and a COPY ``write_row`` per row, and an fsynced mark per batch cost as much
+        as PostgreSQL's own work, one after the other. Now SQLite writes the COPY lines itself, the
+        batches follow a key (finished_at, rowid) so the next one can be read before this one is
+        marked, and one journal thread reads batch n+1 and marks batch n-1 while PostgreSQL upserts
+        batch n (sqlite3 and psycopg both release the GIL while they wait). The marks are not
+        fsynced: a mark lost in a host crash only re-pushes rows, a no-op upsert.
+        """
+        pushed = 0
+        journal_side = ThreadPoolExecutor(1, thread_name_prefix=f"wal-sync-journal-{self.journal.worker}")
+        marks_done: list[Future[int]] = []
+        try:
+            batch = journal_side.submit(self.journal.unsynced_copy_batch, self.batch_rows)
+            # Connect even with nothing to push: "last sync success" must mean PostgreSQL answered.
+            with self._connect() as conn:
+                text, marks, key = batch.result()
+                if not marks:
+                    conn.execute("SELECT 1")
+                while marks:
+                    more = len(marks) >= self.batch_rows
+                    if more:
+                        batch = journal_side.submit(self.journal.unsynced_copy_batch, self.batch_rows, key)
+                    push_copy_text(conn, text)  # committed here
+                    marks_done.append(journal_side.submit(self.journal.mark_synced_rowids, marks))
+                    pushed += len(marks)
+                    self._pushed = pushed
+                    if not more:
+                        break
+                    text, marks, key = batch.result()
+        finally:
+            journal_side.shutdown(wait=True)
+        for done in marks_done:
+            done.result()  # a failed mark raises here (the rows simply stay unsynced)
+        return pushed
 
     def checkpoint(self) -> tuple[int, int, int]:
         return self.journal.checkpoint("TRUNCATE")
