@@ -78,11 +78,16 @@ class PtyProcess:
 
 
 def spawn(
-    argv: list[str], size: tuple[int, int] = (120, 40), env: dict[str, str] | None = None
+    argv: list[str], size: tuple[int, int] = (120, 40), env: dict[str, str | None] | None = None
 ) -> PtyProcess:
+    """Run ``argv`` under a pty; ``env`` adds variables (a value of None removes one)."""
     cols, rows = size
     environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
-    environment.update(env or {})
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
     environment.pop("TEXTUAL", None)
     started = time.monotonic()
     pid, fd = pty.fork()

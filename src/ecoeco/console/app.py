@@ -12,41 +12,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import importlib
 import os
 import signal
 import sys
 import termios
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual.app import App, ScreenStackError
 from textual.message import Message
+from textual.screen import Screen
 from textual.theme import Theme
 
 from ecoeco.console import keys
-from ecoeco.console.screens.actions import ActionsScreen, OperationScreen
-from ecoeco.console.screens.attention import AttentionScreen
-from ecoeco.console.screens.audit import AuditScreen
 from ecoeco.console.screens.base import AreaScreen
-from ecoeco.console.screens.commands import ConsoleCommands
-from ecoeco.console.screens.help import HelpScreen
-from ecoeco.console.screens.metrics import MetricsScreen
-from ecoeco.console.screens.nodes import NodesScreen
 from ecoeco.console.screens.overview import OverviewScreen
-from ecoeco.console.screens.pod import LogReader
-from ecoeco.console.screens.queues import QueuesScreen
-from ecoeco.console.screens.services import ServicesScreen
-from ecoeco.console.screens.triage import TriageScreen
-from ecoeco.console.screens.wal import WalScreen
-from ecoeco.console.snapshot import Snapshot
-from ecoeco.console.triage import Finding, evaluate
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from ecoeco.console.config import Profile
     from ecoeco.console.ops import Event, OperationRunner, RunHandle
+    from ecoeco.console.screens.actions import OperationScreen
+    from ecoeco.console.screens.pod import LogReader
+    from ecoeco.console.snapshot import Snapshot
+    from ecoeco.console.triage import Finding
 
 COALESCE_S = 0.05  # updates from several sources arriving together become one render
+AGE_TICK_S = 10.0  # with unchanged data, re-render this often (ages shown are relative to the snapshot)
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
 WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
 
@@ -109,6 +105,34 @@ class CollectorLike(Protocol):
     def poll_now(self, name: str | None = None) -> None: ...
     def snapshot(self) -> Snapshot: ...
 
+    @property
+    def version(self) -> int: ...
+
+
+def prepare_snapshot(collector: CollectorLike) -> tuple[Snapshot, list[Finding]]:
+    """The collector's snapshot and its triage findings (run in a thread, off the event loop)."""
+    from ecoeco.console.triage import evaluate
+
+    snapshot = collector.snapshot()
+    return snapshot, evaluate(snapshot)
+
+
+def _lazy_screen(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, its module imported when the mode is first shown (not at launch: only the
+    overview is needed for the first paint; the Actions area alone pulls in the whole write side)."""
+
+    def make() -> Screen:
+        screen: Screen = getattr(importlib.import_module(f"ecoeco.console.screens.{module}"), name)()
+        return screen
+
+    return make
+
+
+def _console_commands() -> type[Provider]:
+    from ecoeco.console.screens.commands import ConsoleCommands
+
+    return ConsoleCommands
+
 
 class SourceUpdated(Message):
     def __init__(self, source: str) -> None:
@@ -128,19 +152,19 @@ class OpEvent(Message):
 class EcoApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "Eco² Ops"
-    MODES = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "overview": OverviewScreen,
-        "nodes": NodesScreen,
-        "queues": QueuesScreen,
-        "wal": WalScreen,
-        "metrics": MetricsScreen,
-        "services": ServicesScreen,
-        "triage": TriageScreen,
-        "actions": ActionsScreen,
-        "audit": AuditScreen,
+        "nodes": _lazy_screen("nodes", "NodesScreen"),
+        "queues": _lazy_screen("queues", "QueuesScreen"),
+        "wal": _lazy_screen("wal", "WalScreen"),
+        "metrics": _lazy_screen("metrics", "MetricsScreen"),
+        "services": _lazy_screen("services", "ServicesScreen"),
+        "triage": _lazy_screen("triage", "TriageScreen"),
+        "actions": _lazy_screen("actions", "ActionsScreen"),
+        "audit": _lazy_screen("audit", "AuditScreen"),
     }
     BINDINGS = keys.APP_BINDINGS
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {_console_commands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -171,6 +195,8 @@ class EcoApp(App[int]):
         self.renders = 0  # renders of an area, for tests and benches
         self._paused = False
         self._flush_pending = False
+        self._dirty = False
+        self._taken_version, self._taken_at = -1, 0.0
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
         self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
@@ -200,16 +226,42 @@ class EcoApp(App[int]):
             self.post_message(SourceUpdated(source))
 
     def on_source_updated(self, message: SourceUpdated) -> None:
+        self._dirty = True
         if not self._flush_pending:
             self._flush_pending = True
             self.set_timer(COALESCE_S, self._take_snapshot)
 
-    def _take_snapshot(self) -> None:
-        self._flush_pending = False
-        if self.collector is None:
+    async def _take_snapshot(self) -> None:
+        """Copy the collector's snapshot and judge it (triage) in a thread, then render the visible
+        area: the event loop only renders. A poll that brought the same data back costs no copy and
+        no render, except once per ``AGE_TICK_S`` so the ages shown keep moving."""
+        collector = self.collector
+        if collector is None:
+            self._flush_pending = False
             return
-        self.current_snapshot = self.collector.snapshot()
+        self._dirty = False
+        version = collector.version
+        now = time.monotonic()
+        if version == self._taken_version and now - self._taken_at < AGE_TICK_S:
+            self._flush_pending = False
+            return
+        try:
+            snapshot, findings = await asyncio.to_thread(prepare_snapshot, collector)
+        finally:
+            self._flush_pending = False
+        self._taken_version, self._taken_at = version, now
+        self.install_snapshot(snapshot, findings)
+        if self._dirty:  # a source polled while the copy was being made
+            self._flush_pending = True
+            self.set_timer(COALESCE_S, self._take_snapshot)
+
+    def install_snapshot(self, snapshot: Snapshot, findings: list[Finding] | None = None) -> None:
+        """Make ``snapshot`` current (with its triage ``findings`` when already known) and render the
+        visible area."""
+        self.current_snapshot = snapshot
         self.generation += 1
+        if findings is not None:
+            self._triage = (self.generation, findings)
         if not self.triage_decided:
             self.open_triage_if_critical()
         self._render_visible()
@@ -219,6 +271,8 @@ class EcoApp(App[int]):
         if self.current_snapshot is None:
             return []
         if self._triage[0] != self.generation:
+            from ecoeco.console.triage import evaluate
+
             self._triage = (self.generation, evaluate(self.current_snapshot))
         return self._triage[1]
 
@@ -296,6 +350,8 @@ class EcoApp(App[int]):
         return bool(self.collector.paused) if self.collector is not None else self._paused
 
     def action_area(self, mode: str) -> None:
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         if self.current_mode != mode:
@@ -303,6 +359,9 @@ class EcoApp(App[int]):
 
     def drill_down(self, node: str) -> None:
         """Open Nodes/Pods with ``node`` selected (the screen picks it up when it is shown)."""
+        from ecoeco.console.screens.help import HelpScreen
+        from ecoeco.console.screens.nodes import NodesScreen
+
         self.pending_node = node
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
@@ -312,6 +371,8 @@ class EcoApp(App[int]):
             self.action_area("nodes")
 
     def action_help(self) -> None:
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -330,6 +391,9 @@ class EcoApp(App[int]):
         self.push_screen(HelpScreen(rows, area))
 
     def action_attention(self) -> None:
+        from ecoeco.console.screens.attention import AttentionScreen
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, AttentionScreen):
             self.screen.dismiss()
             return
@@ -396,6 +460,8 @@ class EcoApp(App[int]):
             view.show_event(message.handle, message.event)
         if isinstance(message.event, Finished):
             self._run_views.pop(message.handle.run_id, None)
+            from ecoeco.console.screens.audit import AuditScreen
+
             if isinstance(self.screen, AuditScreen):
                 self.screen.reload()
 

@@ -62,6 +62,8 @@ class SyncedTable(DataTable):
                 self.add_row(*cells, key=key)
                 self._shown[key] = cells
                 continue
+            if old == cells:  # the common case; list == checks identity first (cached Text cells)
+                continue
             for col_key, before, after in zip(self._column_keys, old, cells, strict=False):
                 if before != after:
                     changes.append((key, col_key, after))
