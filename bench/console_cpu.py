@@ -202,6 +202,7 @@ async def refresh_cost(pods: int, queues: int, rounds: int) -> dict[str, list[fl
     threaded = hasattr(EcoApp, "install_snapshot")
     timings["triage"] = [f"{'thread' if threaded else 'event loop'}", *timings["triage"]]  # type: ignore[list-item]
     app = EcoApp(snapshot=taken[0][0])
+    app.triage_decided = True  # the start-up "open on Triage when critical" is not a refresh
     async with app.run_test(size=(200, 60)) as pilot:
         for mode in ("overview", "nodes", "queues", "wal", "metrics"):
             await app.switch_mode(mode)
