@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Sequence
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
@@ -133,6 +136,99 @@ class SyncedTable(DataTable):
     def get_column_at(self, column_index: int) -> Iterable[Cell]:
         self._flush_all()
         return super().get_column_at(column_index)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """DataTable's cell render, with a direct path for the common cell: one line of text that fits.
+
+        DataTable renders every cell through Rich (Styled(Padding(text)) -> render_lines), ~0.2 ms of
+        CPU a cell: a 45-row table area cost ~80 ms per refresh. For a Text cell that fits its column
+        in a one-line row this builds the very same segments directly (the snapshot tests compare the
+        output) and puts them in DataTable's own cache; anything else goes the original way.
+        """
+        row_key = self._row_locations.get_key(row_index) if row_index >= 0 else None
+        column_key = self._column_locations.get_key(column_index) if column_index >= 0 else None
+        if row_key is not None and column_key is not None:
+            cache_key = (
+                row_key,
+                column_key,
+                base_style,
+                cursor,
+                hover,
+                self._show_hover_cursor,
+                self._update_count,
+                self._pseudo_class_state,
+            )
+            if cache_key not in self._cell_render_cache:
+                lines = self._fast_cell(row_key, row_index, column_index, base_style, width, cursor, hover)
+                if lines is not None:
+                    self._cell_render_cache[cache_key] = lines
+        return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+
+    def _fast_cell(
+        self,
+        row_key: RowKey,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[list[Segment]] | None:
+        row = self.rows.get(row_key)
+        if row is None or row.auto_height or row.height != 1:
+            return None
+        _label, cells = self._get_row_renderables(row_index)
+        cell = cells[column_index]
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        if not isinstance(cell, Text) or inner < 0:
+            return None
+        plain = cell.plain
+        if "\n" in plain or "\t" in plain or cell.justify not in (None, "default") or cell_len(plain) > inner:
+            return None
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        console = self.app.console
+        pre = console.get_style(
+            base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        )
+        post = console.get_style(post_style)
+        null = Style()
+        inner_segments = list(Text("\n").join([cell]).render(console, end=""))
+        used = sum(cell_len(seg.text) for seg in inner_segments)
+        line = [Segment(" " * pad, null)] if pad else []
+        line += inner_segments
+        if used < inner:
+            line.append(Segment(" " * (inner - used), null))
+        if pad:
+            line.append(Segment(" " * pad, null))
+        styled = []
+        for seg in line:
+            style = seg.style
+            if pre:
+                style = pre + style
+            if post:
+                style = style + post if style else post
+            styled.append(Segment(seg.text, style))
+        return [styled]
 
     def clear(self, columns: bool = False) -> SyncedTable:
         self._pending.clear()
