@@ -12,10 +12,14 @@ bytes read from the pty master are counted after the first paint.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from console_ptyrun import python, spawn
+from console_ptyrun import REPO, python, spawn
 
 HERE = Path(__file__).resolve().parent
 PARTS = ("cluster", "queues", "wal", "metrics", "services")
@@ -72,18 +76,21 @@ def child(mode: str, area: str) -> None:
         collector.stop()
 
 
-def measure(mode: str, seconds: float, area: str) -> float:
-    proc = spawn(python(str(HERE / "console_bytes.py"), "--child", mode, "--area", area), size=(120, 40))
+def measure(mode: str, seconds: float, area: str, env: dict[str, str | None]) -> tuple[float, float]:
+    """Bytes per minute written to the terminal, and the console's CPU (% of one core, all threads:
+    the collector's, the polls' and the UI's)."""
+    argv = python(str(HERE / "console_bytes.py"), "--child", mode, "--area", area)
+    proc = spawn(argv, size=(120, 40), env=env)
     try:
         if proc.pump(90, until=b"Eco") is None:
             raise SystemExit("the console did not paint within 90 s")
         proc.pump(6)  # first polls land and the first full frame is drawn
-        before = proc.total_bytes
+        before, cpu0, t0 = proc.total_bytes, proc.cpu_seconds(), time.monotonic()
         proc.pump(seconds)
-        written = proc.total_bytes - before
+        written, cpu, wall = proc.total_bytes - before, proc.cpu_seconds() - cpu0, time.monotonic() - t0
     finally:
         proc.stop()
-    return written * 60 / seconds
+    return written * 60 / wall, 100 * cpu / wall
 
 
 def main() -> int:
@@ -95,19 +102,31 @@ def main() -> int:
         "--area", default="overview", help="area shown while measuring (overview, nodes, queues...)"
     )
     parser.add_argument("--child", choices=("static", "changing"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline", metavar="REF", help="also run git REF's console (its src/) in the same run"
+    )
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(HERE))
         child(args.child, args.area)
         return 0
-    print(
-        f"terminal bytes per minute, area {args.area}, 120x40, polls every 2 s, measured {args.seconds:.0f} s:"
-    )
-    for mode in ("static", "changing"):
+    trees: list[tuple[str, dict[str, str | None]]] = [("this tree", {})]
+    with tempfile.TemporaryDirectory(prefix="console-bytes-") as tmp:
+        if args.baseline:
+            archive = subprocess.run(
+                ["git", "archive", args.baseline, "src"], cwd=REPO, check=True, capture_output=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            trees.append((args.baseline, {"PYTHONPATH": str(Path(tmp) / "src")}))
         print(
-            f"  {'nothing changes' if mode == 'static' else 'everything changes':18s} "
-            f"{measure(mode, args.seconds, args.area):12,.0f} bytes/min"
+            f"terminal bytes per minute and CPU, area {args.area}, 120x40, 5 sources polling every 2 s, "
+            f"measured {args.seconds:.0f} s each, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
         )
+        for mode in ("static", "changing"):
+            for label, env in trees:  # one after the other for each mode: the same load hits both
+                per_min, cpu = measure(mode, args.seconds, args.area, env)
+                what = "nothing changes" if mode == "static" else "everything changes"
+                print(f"  {what:18s} {label:>12s}: {per_min:12,.0f} bytes/min   CPU {cpu:5.2f}% of one core")
     return 0
 
 
