@@ -116,7 +116,7 @@ def main() -> int:
         for mode in modes:
             cache = root / f"pycache-{mode}"
             times: dict[str, list[float]] = {label: [] for label, *_ in contenders}
-            for label, argv, marker, extra in contenders:  # warm the OS file cache (and the bytecode)
+            for _label, argv, marker, extra in contenders:  # warm the OS file cache (and the bytecode)
                 launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
             for _ in range(args.runs):  # interleaved, so machine load hits all alike
                 for label, argv, marker, extra in contenders:

@@ -197,6 +197,7 @@ class EcoApp(App[int]):
         self._flush_pending = False
         self._dirty = False
         self._taken_version, self._taken_at = -1, 0.0
+        self._connect: Callable[[], CollectorLike] | None = None
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
         self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
@@ -214,6 +215,19 @@ class EcoApp(App[int]):
             self.attach_collector(collector)
 
     # --- collector wiring --------------------------------------------------------------------
+
+    def connect_after_first_paint(self, connect: Callable[[], CollectorLike]) -> None:
+        """Make the collector with ``connect()`` once the first frame is on the terminal (the sources'
+        imports are not needed to draw it), then attach and start it."""
+        self._connect = connect
+
+    def _connect_now(self) -> None:
+        connect, self._connect = self._connect, None
+        if connect is None:
+            return
+        collector = connect()
+        self.attach_collector(collector)
+        collector.start()
 
     def attach_collector(self, collector: CollectorLike) -> None:
         """Use ``collector`` for data and be told (from its threads) when a source has polled."""
@@ -321,6 +335,8 @@ class EcoApp(App[int]):
         self.switch_mode("overview")
         if self.collector is not None:
             self.collector.start()
+        elif self._connect is not None:
+            self.call_after_refresh(self._connect_now)
 
     def _check_terminal(self) -> None:
         if sys.__stdin__ is None or terminal_lost(sys.__stdin__.fileno()):
