@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from console_ptyrun import REPO, python, spawn
+from console_ptyrun import export_src, python, spawn
 
 HERE = Path(__file__).resolve().parent
 PARTS = ("cluster", "queues", "wal", "metrics", "services")
@@ -148,11 +147,7 @@ def main() -> int:
     trees: list[tuple[str, dict[str, str | None]]] = [("this tree", {})]
     with tempfile.TemporaryDirectory(prefix="console-bytes-") as tmp:
         if args.baseline:
-            archive = subprocess.run(
-                ["git", "archive", args.baseline, "src"], cwd=REPO, check=True, capture_output=True
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-            trees.append((args.baseline, {"PYTHONPATH": str(Path(tmp) / "src")}))
+            trees.append((args.baseline, {"PYTHONPATH": str(export_src(args.baseline, Path(tmp)))}))
         print(
             f"terminal bytes per minute and CPU, area {args.area}, 120x40, 5 sources polling every 2 s, "
             f"measured {args.seconds:.0f} s each, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"

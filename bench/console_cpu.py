@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from console_ptyrun import FIXTURES, REPO, python, spawn
+from console_ptyrun import FIXTURES, export_src, python, spawn
 
 FIXED = f"""
 from pathlib import Path
@@ -231,11 +231,7 @@ async def refresh_cost(pods: int, queues: int, rounds: int) -> dict[str, list[fl
 def refresh(args: argparse.Namespace) -> None:
     if args.baseline:
         with tempfile.TemporaryDirectory(prefix="console-cpu-") as tmp:
-            archive = subprocess.run(
-                ["git", "archive", args.baseline, "src"], cwd=REPO, check=True, capture_output=True
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-            env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
+            env = {**os.environ, "PYTHONPATH": str(export_src(args.baseline, Path(tmp)))}
             argv = [sys.executable, __file__, "refresh", "--rounds", str(args.rounds), "--json"]
             base = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
             now = subprocess.run(argv, check=True, capture_output=True, text=True).stdout

@@ -19,12 +19,11 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from console_ptyrun import FIXTURES, REPO, python, spawn
+from console_ptyrun import FIXTURES, export_src, python, spawn
 
 MINIMAL = """
 from textual.app import App
@@ -52,13 +51,6 @@ def launch(argv: list[str], marker: bytes, timeout: float, env: dict[str, str | 
     if took is None:
         raise SystemExit(f"no {marker!r} on the terminal within {timeout}s from {argv[:3]}")
     return took
-
-
-def export_tree(ref: str, into: Path) -> Path:
-    """``src/`` of ``ref`` (e.g. the commit before a change), to launch that console in the same run."""
-    archive = subprocess.run(["git", "archive", ref, "src"], cwd=REPO, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
 
 
 def bytecode_env(mode: str, cache: Path) -> dict[str, str | None]:
@@ -109,7 +101,7 @@ def main() -> int:
         ]
         if args.baseline:
             (root / "base").mkdir()
-            src = export_tree(args.baseline, root / "base")
+            src = export_src(args.baseline, root / "base")
             contenders.append((f"ecoeco console ({args.baseline})", console_argv, b"control-plane",
                                {"PYTHONPATH": str(src)}))  # fmt: skip
         mode_name = f"live profile {args.profile}" if args.live else "fixed incident snapshot"
