@@ -108,6 +108,7 @@ def main() -> int:
         for mode in modes:
             cache = root / f"pycache-{mode}"
             times: dict[str, list[float]] = {label: [] for label, *_ in contenders}
+            cpu: dict[str, list[float]] = {label: [] for label, *_ in contenders}
             for _label, argv, marker, extra in contenders:  # warm the OS file cache (and the bytecode)
                 launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
             for _ in range(args.runs):  # interleaved, so machine load hits all alike
@@ -116,6 +117,7 @@ def main() -> int:
                         launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
                     )
             minimal = statistics.median(times["minimal Textual app"])
+            minimal_cpu = statistics.median(cpu["minimal Textual app"])
             print(f"console startup ({mode_name}), bytecode {mode}, {args.runs} runs, medians, "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")  # fmt: skip
             for label, values in times.items():
@@ -123,6 +125,14 @@ def main() -> int:
                     ""
                     if label.startswith("minimal")
                     else f"   {statistics.median(values) / minimal:.2f}x minimal"
+                )
+                print(stats(label, values) + ratio)
+            print("  CPU time to the marker (median; the launch's own cost, whatever the load):")
+            for label, values in cpu.items():
+                ratio = (
+                    ""
+                    if label.startswith("minimal")
+                    else f"   {statistics.median(values) / minimal_cpu:.2f}x minimal"
                 )
                 print(stats(label, values) + ratio)
     return 0
