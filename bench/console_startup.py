@@ -113,9 +113,9 @@ def main() -> int:
                 launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
             for _ in range(args.runs):  # interleaved, so machine load hits all alike
                 for label, argv, marker, extra in contenders:
-                    times[label].append(
-                        launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
-                    )
+                    took, used = launch(argv, marker, args.timeout, {**bytecode_env(mode, cache), **extra})
+                    times[label].append(took)
+                    cpu[label].append(used)
             minimal = statistics.median(times["minimal Textual app"])
             minimal_cpu = statistics.median(cpu["minimal Textual app"])
             print(f"console startup ({mode_name}), bytecode {mode}, {args.runs} runs, medians, "
