@@ -1,10 +1,13 @@
 """The Textual app: one mode per area, bindings with ids, a theme per environment.
 
 Data flow: the collector's source threads call ``notify_source_updated`` (thread-safe: it only
-posts a message). The app coalesces bursts of updates into one snapshot copy, bumps
-``generation`` and renders the *visible* area only; hidden areas render when they are shown
-again, and nothing redraws while a modal (help, palette) covers the area. There is no
-animation or clock timer, so an idle console with unchanged data writes nothing.
+posts a message). The app coalesces bursts of updates into one snapshot copy (a top-level copy,
+taken with its triage findings in a thread; skipped when the collector's ``version`` says no poll
+changed anything), bumps ``generation`` and renders the *visible* area only; hidden areas render
+when they are shown again, and nothing redraws while a modal (help, palette) covers the area.
+There is no animation or clock timer, so an idle console with unchanged data writes nothing.
+Only the overview's module is imported at launch; the other areas on first use
+(``docs/decisions/performance-console.md``).
 """
 
 from __future__ import annotations
