@@ -42,15 +42,20 @@ EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_
 """
 
 
-def launch(argv: list[str], marker: bytes, timeout: float, env: dict[str, str | None] | None = None) -> float:
+def launch(
+    argv: list[str], marker: bytes, timeout: float, env: dict[str, str | None] | None = None
+) -> tuple[float, float]:
+    """Wall time to ``marker`` on the terminal, and the CPU time the process had used by then (on a
+    loaded machine the wall time is mostly the other jobs'; the CPU time is the launch's own cost)."""
     proc = spawn(argv, env=env)
     try:
         took = proc.pump(timeout, until=marker)
+        cpu = proc.cpu_seconds()
     finally:
         proc.stop()
     if took is None:
         raise SystemExit(f"no {marker!r} on the terminal within {timeout}s from {argv[:3]}")
-    return took
+    return took, cpu
 
 
 def bytecode_env(mode: str, cache: Path) -> dict[str, str | None]:
