@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-from console_ptyrun import FIXTURES, python, spawn
+from console_ptyrun import FIXTURES, export_src, python, spawn
 
 FIXED = f"""
 from pathlib import Path
@@ -144,48 +149,121 @@ def synth(pods: int, queues: int, round_no: int):  # type: ignore[no-untyped-def
     return snap
 
 
+class _FixedSource:
+    """Hands the collector one part of a synthetic snapshot, as a source's apply() would."""
+
+    def __init__(self, name: str, part: object) -> None:
+        self.name, self.part = name, part
+        self.interval_s, self.timeout_s = 2.0, 5.0
+
+    def poll(self) -> object:
+        return self.part
+
+    def apply(self, snapshot, data) -> None:  # type: ignore[no-untyped-def]
+        setattr(snapshot, self.name, data)
+
+
+def collector_for(snap):  # type: ignore[no-untyped-def]
+    """A real Collector holding ``snap``'s parts (fed through _record, as polls would)."""
+    from ecoeco.console.collector import Collector
+    from ecoeco.console.config import Profile
+
+    parts = ("cluster", "queues", "wal", "metrics")
+    collector = Collector(Profile(name="bench"), [_FixedSource(n, getattr(snap, n)) for n in parts])
+    for name in parts:
+        collector._record(name, getattr(snap, name), None)
+    return collector
+
+
+def clock() -> float:
+    """CPU time of this process (all threads): on a shared, loaded machine wall time mostly measures
+    the other jobs; what a refresh costs is the CPU it burns."""
+    return time.process_time()
+
+
 async def refresh_cost(pods: int, queues: int, rounds: int) -> dict[str, list[float]]:
     from ecoeco.console.app import EcoApp
+    from ecoeco.console.triage import evaluate
 
     snaps = [synth(pods, queues, r) for r in range(rounds + 1)]
-    copy_ms = []
-    for s in snaps[:5]:
-        t = time.perf_counter()
-        s.model_copy(deep=True)
-        copy_ms.append((time.perf_counter() - t) * 1000)
-    app = EcoApp(snapshot=snaps[0])
-    timings: dict[str, list[float]] = {"snapshot copy": copy_ms}
+    timings: dict[str, list[float]] = {"snapshot copy": [], "triage": []}
+    taken = []
+    for s in snaps:  # what the app gets from the collector after a poll, and what judging it costs
+        collector = collector_for(s)
+        t = clock()
+        copy = collector.snapshot()
+        timings["snapshot copy"].append((clock() - t) * 1000)
+        copy.taken_at = s.taken_at
+        t = clock()
+        findings = evaluate(copy)
+        timings["triage"].append((clock() - t) * 1000)
+        taken.append((copy, findings))
+    # This tree judges in a thread (the event loop only renders); an older tree judged while rendering.
+    threaded = hasattr(EcoApp, "install_snapshot")
+    timings["triage"] = [f"{'thread' if threaded else 'event loop'}", *timings["triage"]]  # type: ignore[list-item]
+    app = EcoApp(snapshot=taken[0][0])
+    app.triage_decided = True  # the start-up "open on Triage when critical" is not a refresh
     async with app.run_test(size=(200, 60)) as pilot:
         for mode in ("overview", "nodes", "queues", "wal", "metrics"):
             await app.switch_mode(mode)
             await pilot.pause()
             timings[mode] = []
             timings[f"{mode} (code)"] = []
-            for snap in snaps[1:]:
-                t = time.perf_counter()
-                app.current_snapshot = snap
-                app.generation += 1
-                app._render_visible()
-                timings[f"{mode} (code)"].append((time.perf_counter() - t) * 1000)
+            for snap, findings in taken[1:]:
+                t = clock()
+                if threaded:
+                    app.install_snapshot(snap, findings)
+                else:
+                    app.current_snapshot = snap
+                    app.generation += 1
+                    app._render_visible()
+                timings[f"{mode} (code)"].append((clock() - t) * 1000)
                 await pilot.pause()  # layout and paint of what changed
-                timings[mode].append((time.perf_counter() - t) * 1000)
+                timings[mode].append((clock() - t) * 1000)
         timings["no change"] = []
         for _ in range(len(snaps) - 1):  # what one message round-trip costs here, for reference
-            t = time.perf_counter()
+            t = clock()
             await pilot.pause()
-            timings["no change"].append((time.perf_counter() - t) * 1000)
+            timings["no change"].append((clock() - t) * 1000)
     return timings
 
 
 def refresh(args: argparse.Namespace) -> None:
-    for pods, queues in ((200, 10), (5000, 500)):
-        t = asyncio.run(refresh_cost(pods, queues, args.rounds))
+    if args.baseline:
+        with tempfile.TemporaryDirectory(prefix="console-cpu-") as tmp:
+            env = {**os.environ, "PYTHONPATH": str(export_src(args.baseline, Path(tmp)))}
+            argv = [sys.executable, __file__, "refresh", "--rounds", str(args.rounds), "--json"]
+            base = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
+            now = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+        results = {"this tree": json.loads(now), args.baseline: json.loads(base)}
+    else:
+        results = {"this tree": {f"{p}/{q}": asyncio.run(refresh_cost(p, q, args.rounds)) for p, q in SIZES}}
+        if args.json:
+            print(json.dumps(results["this tree"]))
+            return
+    load = os.getloadavg()[0]
+    for size in (f"{p}/{q}" for p, q in SIZES):
+        pods, queues = size.split("/")
         print(
-            f"refresh with 13 nodes / {pods} pods / {queues} queues / 2 workers "
-            f"(every value changed each round, {args.rounds} rounds, 200x60):"
+            f"refresh with 13 nodes / {pods} pods / {queues} queues / 2 workers (every value changed each "
+            f"round, {args.rounds} rounds, 200x60), CPU ms per refresh, median (max), load average {load:.1f} on "
+            f"{os.cpu_count()} cores:"
         )
-        for name, values in t.items():
-            print(f"  {name:17s} median {statistics.median(values):8.1f} ms   max {max(values):8.1f} ms")
+        print(f"  {'':17s} " + "".join(f"{label:>24s}" for label in results))
+        names = list(next(iter(results.values()))[size])
+        for name in names:
+            cells = []
+            for r in results.values():
+                values = r[size].get(name, [])
+                where = f" [{values[0]}]" if values and isinstance(values[0], str) else ""
+                values = [v for v in values if not isinstance(v, str)]
+                cells.append(
+                    f"{statistics.median(values):8.1f} ({max(values):7.1f}){where}" if values else "–"
+                )
+            print(f"  {name:17s} " + "".join(f"{c:>24s}" for c in cells))
+
+
+SIZES = ((200, 10), (5000, 500))
 
 
 def main() -> int:
@@ -200,6 +278,8 @@ def main() -> int:
     p_idle.add_argument("--fixed", action="store_true", help="fixed snapshot instead of live sources")
     p_ref = sub.add_parser("refresh")
     p_ref.add_argument("--rounds", type=int, default=10)
+    p_ref.add_argument("--baseline", metavar="REF", help="also run git REF's console (its src/), same run")
+    p_ref.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     idle(args) if args.what == "idle" else refresh(args)
     return 0

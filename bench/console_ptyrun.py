@@ -12,6 +12,7 @@ import pty
 import select
 import signal
 import struct
+import subprocess
 import sys
 import termios
 import time
@@ -78,11 +79,16 @@ class PtyProcess:
 
 
 def spawn(
-    argv: list[str], size: tuple[int, int] = (120, 40), env: dict[str, str] | None = None
+    argv: list[str], size: tuple[int, int] = (120, 40), env: dict[str, str | None] | None = None
 ) -> PtyProcess:
+    """Run ``argv`` under a pty; ``env`` adds variables (a value of None removes one)."""
     cols, rows = size
     environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
-    environment.update(env or {})
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
     environment.pop("TEXTUAL", None)
     started = time.monotonic()
     pid, fd = pty.fork()
@@ -91,6 +97,14 @@ def spawn(
         os.execvpe(argv[0], argv, environment)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     return PtyProcess(pid=pid, fd=fd, started=started)
+
+
+def export_src(ref: str, into: Path) -> Path:
+    """``src/`` of git ``ref`` (e.g. the commit before a change) under ``into``: put first on PYTHONPATH,
+    it runs that commit's console beside this tree's in the same bench run."""
+    archive = subprocess.run(["git", "archive", ref, "src"], cwd=REPO, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
 
 
 def python(*code_or_args: str) -> list[str]:

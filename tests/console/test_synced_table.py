@@ -55,3 +55,36 @@ async def test_filter_matches_any_cell_and_updates_continue_under_it() -> None:
         assert table.get_row("r12")[1] == "v1-12" and table.row_count == 11
         table.set_filter("")
         assert table.row_count == 20
+
+
+async def test_the_direct_cell_render_draws_what_datatable_draws() -> None:
+    """The direct path (_fast_cell) must give DataTable's own segments, cursor row and styles included."""
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(SyncedTable)
+        table.sync(
+            [
+                ("a", ["plain", Text("● green", style="green")]),
+                ("b", ["[b]markup[/b]", Text("✖ bold red", style="bold red")]),
+                ("c", ["", Text("")]),
+            ]
+        )
+        table.move_cursor(row=1)
+        await pilot.pause()
+        used = 0
+        for row in range(3):
+            for col in range(2):
+                for cursor in (False, True):
+                    args = (row, col, table.rich_style, 12, cursor, False)
+                    table._cell_render_cache.clear()
+                    fast = table._render_cell(*args)
+                    table._cell_render_cache.clear()
+                    slow = DataTable._render_cell(table, *args)
+                    assert fast == slow, (row, col, cursor)
+                    key = table._row_locations.get_key(row)
+                    assert key is not None
+                    used += table._fast_cell(key, row, col, table.rich_style, 12, cursor, False) is not None
+        assert used == 12

@@ -1,10 +1,13 @@
 """The Textual app: one mode per area, bindings with ids, a theme per environment.
 
 Data flow: the collector's source threads call ``notify_source_updated`` (thread-safe: it only
-posts a message). The app coalesces bursts of updates into one snapshot copy, bumps
-``generation`` and renders the *visible* area only; hidden areas render when they are shown
-again, and nothing redraws while a modal (help, palette) covers the area. There is no
-animation or clock timer, so an idle console with unchanged data writes nothing.
+posts a message). The app coalesces bursts of updates into one snapshot copy (a top-level copy,
+taken with its triage findings in a thread; skipped when the collector's ``version`` says no poll
+changed anything), bumps ``generation`` and renders the *visible* area only; hidden areas render
+when they are shown again, and nothing redraws while a modal (help, palette) covers the area.
+There is no animation or clock timer, so an idle console with unchanged data writes nothing.
+Only the overview's module is imported at launch; the other areas on first use
+(``docs/decisions/performance-console.md``).
 """
 
 from __future__ import annotations
@@ -12,45 +15,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import importlib
 import os
 import signal
 import sys
 import termios
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual.app import App, ScreenStackError
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.theme import Theme
 
 from ecoeco.console import keys
-from ecoeco.console.screens.actions import ActionsScreen, OperationScreen
-from ecoeco.console.screens.attention import AttentionScreen
-from ecoeco.console.screens.audit import AuditScreen
 from ecoeco.console.screens.base import AreaScreen
-from ecoeco.console.screens.commands import ConsoleCommands
-from ecoeco.console.screens.help import HelpScreen
-from ecoeco.console.screens.metrics import MetricsScreen
-from ecoeco.console.screens.nodes import NodesScreen
 from ecoeco.console.screens.overview import OverviewScreen
-from ecoeco.console.screens.pod import LogReader
-from ecoeco.console.screens.queues import QueuesScreen
-from ecoeco.console.screens.services import ServicesScreen
-from ecoeco.console.screens.triage import TriageScreen
-from ecoeco.console.screens.wal import WalScreen
-from ecoeco.console.snapshot import Snapshot
-from ecoeco.console.triage import Finding, evaluate
-from ecoeco.console.triage.notify import FindingNotifier, Notice
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from ecoeco.console.config import Profile
     from ecoeco.console.ops import Event, OperationRunner, RunHandle
+    from ecoeco.console.screens.actions import OperationScreen
+    from ecoeco.console.screens.pod import LogReader
+    from ecoeco.console.snapshot import Snapshot
+    from ecoeco.console.triage import Finding
+    from ecoeco.console.triage.notify import FindingNotifier, Notice
 
 NOTICE_LEVEL: dict[str, SeverityLevel] = {"critical": "error", "warning": "warning", "info": "information"}
 COALESCE_S = 0.05  # updates from several sources arriving together become one render
+AGE_TICK_S = 10.0  # with unchanged data, re-render this often (ages shown are relative to the snapshot)
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
 WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
 
@@ -113,6 +112,34 @@ class CollectorLike(Protocol):
     def poll_now(self, name: str | None = None) -> None: ...
     def snapshot(self) -> Snapshot: ...
 
+    @property
+    def version(self) -> int: ...
+
+
+def prepare_snapshot(collector: CollectorLike) -> tuple[Snapshot, list[Finding]]:
+    """The collector's snapshot and its triage findings (run in a thread, off the event loop)."""
+    from ecoeco.console.triage import evaluate
+
+    snapshot = collector.snapshot()
+    return snapshot, evaluate(snapshot)
+
+
+def _lazy_screen(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, its module imported when the mode is first shown (not at launch: only the
+    overview is needed for the first paint; the Actions area alone pulls in the whole write side)."""
+
+    def make() -> Screen:
+        screen: Screen = getattr(importlib.import_module(f"ecoeco.console.screens.{module}"), name)()
+        return screen
+
+    return make
+
+
+def _console_commands() -> type[Provider]:
+    from ecoeco.console.screens.commands import ConsoleCommands
+
+    return ConsoleCommands
+
 
 class SourceUpdated(Message):
     def __init__(self, source: str) -> None:
@@ -132,19 +159,19 @@ class OpEvents(Message):
 class EcoApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "Eco² Ops"
-    MODES = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "overview": OverviewScreen,
-        "nodes": NodesScreen,
-        "queues": QueuesScreen,
-        "wal": WalScreen,
-        "metrics": MetricsScreen,
-        "services": ServicesScreen,
-        "triage": TriageScreen,
-        "actions": ActionsScreen,
-        "audit": AuditScreen,
+        "nodes": _lazy_screen("nodes", "NodesScreen"),
+        "queues": _lazy_screen("queues", "QueuesScreen"),
+        "wal": _lazy_screen("wal", "WalScreen"),
+        "metrics": _lazy_screen("metrics", "MetricsScreen"),
+        "services": _lazy_screen("services", "ServicesScreen"),
+        "triage": _lazy_screen("triage", "TriageScreen"),
+        "actions": _lazy_screen("actions", "ActionsScreen"),
+        "audit": _lazy_screen("audit", "AuditScreen"),
     }
     BINDINGS = keys.APP_BINDINGS
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {_console_commands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -178,11 +205,15 @@ class EcoApp(App[int]):
         self.renders = 0  # renders of an area, for tests and benches
         self._paused = False
         self._flush_pending = False
+        self._dirty = False
+        self._taken_version, self._taken_at = -1, 0.0
+        self._connect: Callable[[], CollectorLike] | None = None
         self.pending_node: str | None = None  # drill-down target for the Nodes/Pods area
         self.triage_decided = False  # whether the start-up "open on Triage when critical" check ran
         self._triage: tuple[int, list[Finding]] = (-1, [])  # (snapshot generation, its findings)
-        # Findings that appear/escalate/clear are notified, debounced (triage.notify); bells rung, for tests.
-        self.finding_notifier = FindingNotifier()
+        # Findings that appear/escalate/clear are notified, debounced (triage.notify; made on first use,
+        # the judge layer is not imported before the first paint); bells rung, for tests.
+        self.finding_notifier: FindingNotifier | None = None
         self.notices: deque[Notice] = deque(maxlen=100)
         self.bells = 0
         # Reads a pod's logs on request (the composition root sets it for kubernetes profiles).
@@ -200,6 +231,19 @@ class EcoApp(App[int]):
 
     # --- collector wiring --------------------------------------------------------------------
 
+    def connect_after_first_paint(self, connect: Callable[[], CollectorLike]) -> None:
+        """Make the collector with ``connect()`` once the first frame is on the terminal (the sources'
+        imports are not needed to draw it), then attach and start it."""
+        self._connect = connect
+
+    def _connect_now(self) -> None:
+        connect, self._connect = self._connect, None
+        if connect is None:
+            return
+        collector = connect()
+        self.attach_collector(collector)
+        collector.start()
+
     def attach_collector(self, collector: CollectorLike) -> None:
         """Use ``collector`` for data and be told (from its threads) when a source has polled."""
         self.collector = collector
@@ -211,16 +255,42 @@ class EcoApp(App[int]):
             self.post_message(SourceUpdated(source))
 
     def on_source_updated(self, message: SourceUpdated) -> None:
+        self._dirty = True
         if not self._flush_pending:
             self._flush_pending = True
             self.set_timer(COALESCE_S, self._take_snapshot)
 
-    def _take_snapshot(self) -> None:
-        self._flush_pending = False
-        if self.collector is None:
+    async def _take_snapshot(self) -> None:
+        """Copy the collector's snapshot and judge it (triage) in a thread, then render the visible
+        area: the event loop only renders. A poll that brought the same data back costs no copy and
+        no render, except once per ``AGE_TICK_S`` so the ages shown keep moving."""
+        collector = self.collector
+        if collector is None:
+            self._flush_pending = False
             return
-        self.current_snapshot = self.collector.snapshot()
+        self._dirty = False
+        version = collector.version
+        now = time.monotonic()
+        if version == self._taken_version and now - self._taken_at < AGE_TICK_S:
+            self._flush_pending = False
+            return
+        try:
+            snapshot, findings = await asyncio.to_thread(prepare_snapshot, collector)
+        finally:
+            self._flush_pending = False
+        self._taken_version, self._taken_at = version, now
+        self.install_snapshot(snapshot, findings)
+        if self._dirty:  # a source polled while the copy was being made
+            self._flush_pending = True
+            self.set_timer(COALESCE_S, self._take_snapshot)
+
+    def install_snapshot(self, snapshot: Snapshot, findings: list[Finding] | None = None) -> None:
+        """Make ``snapshot`` current (with its triage ``findings`` when already known) and render the
+        visible area."""
+        self.current_snapshot = snapshot
         self.generation += 1
+        if findings is not None:
+            self._triage = (self.generation, findings)
         if not self.triage_decided:
             self.open_triage_if_critical()
         if self.triage_decided:  # the first full picture is the notifier's baseline
@@ -232,6 +302,8 @@ class EcoApp(App[int]):
         if self.current_snapshot is None:
             return []
         if self._triage[0] != self.generation:
+            from ecoeco.console.triage import evaluate
+
             self._triage = (self.generation, evaluate(self.current_snapshot))
         return self._triage[1]
 
@@ -248,6 +320,10 @@ class EcoApp(App[int]):
         snap = self.current_snapshot
         if snap is None:
             return
+        if self.finding_notifier is None:
+            from ecoeco.console.triage.notify import FindingNotifier
+
+            self.finding_notifier = FindingNotifier()
         notices = self.finding_notifier.update(self.triage_findings(), snap.taken_at)
         for n in notices:
             self.notices.append(n)
@@ -295,6 +371,8 @@ class EcoApp(App[int]):
         self.switch_mode("overview")
         if self.collector is not None:
             self.collector.start()
+        elif self._connect is not None:
+            self.call_after_refresh(self._connect_now)
 
     def _check_terminal(self) -> None:
         if sys.__stdin__ is None or terminal_lost(sys.__stdin__.fileno()):
@@ -324,6 +402,8 @@ class EcoApp(App[int]):
         return bool(self.collector.paused) if self.collector is not None else self._paused
 
     def action_area(self, mode: str) -> None:
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         if self.current_mode != mode:
@@ -331,6 +411,9 @@ class EcoApp(App[int]):
 
     def drill_down(self, node: str) -> None:
         """Open Nodes/Pods with ``node`` selected (the screen picks it up when it is shown)."""
+        from ecoeco.console.screens.help import HelpScreen
+        from ecoeco.console.screens.nodes import NodesScreen
+
         self.pending_node = node
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
@@ -340,6 +423,8 @@ class EcoApp(App[int]):
             self.action_area("nodes")
 
     def action_help(self) -> None:
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -358,6 +443,9 @@ class EcoApp(App[int]):
         self.push_screen(HelpScreen(rows, area))
 
     def action_attention(self) -> None:
+        from ecoeco.console.screens.attention import AttentionScreen
+        from ecoeco.console.screens.help import HelpScreen
+
         if isinstance(self.screen, AttentionScreen):
             self.screen.dismiss()
             return
@@ -423,6 +511,7 @@ class EcoApp(App[int]):
 
     def on_op_events(self, message: OpEvents) -> None:
         from ecoeco.console.ops import Finished
+        from ecoeco.console.screens.audit import AuditScreen
 
         with self._op_lock:
             batch, self._op_pending = self._op_pending, []

@@ -23,15 +23,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecoeco.console import health
 from ecoeco.console.config import ConfigError, Profile, config_path, masked_settings, resolve_profile
-from ecoeco.console.ops.audit import AUDIT_FILE, AuditEntry, read_audit
-from ecoeco.console.ops.state import state_dir
 from ecoeco.console.snapshot import Snapshot
 from ecoeco.shared import extras
 from ecoeco.shared.sandbox_state import StateError, read_status
+
+if TYPE_CHECKING:  # the write side is imported by the commands that use it, not by the TUI's launch
+    from ecoeco.console.ops.audit import AuditEntry
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
 # One bit per source, above EXIT_CONFIG's: any failure sets bit 0 too, so the code is odd exactly when
@@ -440,6 +441,9 @@ def format_audit(entries: Sequence[AuditEntry]) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     # Every environment's runs: the log is the console's, not one profile's.
+    from ecoeco.console.ops.audit import AUDIT_FILE, read_audit
+    from ecoeco.console.ops.state import state_dir
+
     read = read_audit(state_dir() / AUDIT_FILE)
     entries = list(reversed(read.entries))[: args.limit]
     if read.damaged:
@@ -664,8 +668,9 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
     """The composition root of the TUI: the sources the profile needs, their collector, the app."""
     from ecoeco.console import keys
     from ecoeco.console.app import EcoApp
-    from ecoeco.console.collector import Collector
-    from ecoeco.console.sources import build_sources
+
+    if TYPE_CHECKING:
+        from ecoeco.console.collector import Collector
 
     try:
         keymap = keys.parse_keymap(os.environ.get(keys.KEYMAP_ENV, ""))
@@ -673,14 +678,25 @@ def run_app(profile: Profile, *, origins: dict[str, str]) -> int:
         print(f"ecoeco-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     app = EcoApp(profile, read_only=profile.read_only, origins=origins, handle_signals=True, keymap=keymap)
-    sources = build_sources(profile)
-    collector = Collector(profile, sources)
-    app.attach_collector(collector)
-    app.log_reader = log_reader_for(sources)
+    made: list[Collector] = []
+
+    def connect() -> Collector:
+        # After the first paint: the sources bring httpx, pika and the kubernetes client's wrapper.
+        from ecoeco.console.collector import Collector
+        from ecoeco.console.sources import build_sources
+
+        sources = build_sources(profile)
+        collector = Collector(profile, sources)
+        made.append(collector)
+        app.log_reader = log_reader_for(sources)
+        return collector
+
+    app.connect_after_first_paint(connect)
     try:
         result = app.run()
     finally:
-        collector.stop()
+        for collector in made:
+            collector.stop()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
 
 

@@ -80,6 +80,7 @@ class Collector:
         self._stop = threading.Event()
         self._paused = False
         self._threads: list[threading.Thread] = []
+        self._version = 0
 
     # --- public API -------------------------------------------------------------------------------
 
@@ -131,14 +132,25 @@ class Collector:
             self._wake[n].set()
 
     def snapshot(self) -> Snapshot:
+        """A consistent snapshot for the UI, copied at the top level only (structural sharing).
+
+        Every ``Source.apply`` replaces its part with a new object and never mutates the one it
+        replaces, and readers never mutate a snapshot, so the parts can be shared: the copy costs
+        microseconds instead of the ~110 ms a deep copy of 5,000 pods took. The statuses are mutated
+        in place by ``_record``, so they are copied.
+        """
         with self._lock:
-            # dump + validate is a deep copy ~2.5x faster than copy.deepcopy on 5,000 pods.
-            data = self._snapshot.model_dump()
-            data["sources"] = {n: s.model_dump() for n, s in self._status.items()}
-        snap = Snapshot.model_validate(data)
+            snap = self._snapshot.model_copy()
+            snap.sources = {n: s.model_copy() for n, s in self._status.items()}
         snap.join_node_usage()
         snap.taken_at = time.time()
         return snap
+
+    @property
+    def version(self) -> int:
+        """Bumped whenever a poll changed the snapshot (data or a source's ok/error); not for a poll
+        that brought the same data back."""
+        return self._version
 
     def status(self, name: str) -> SourceStatus:
         with self._lock:
@@ -190,21 +202,44 @@ class Collector:
         with self._lock:
             st = self._status[name]
             st.last_attempt_at = now
+            before = (st.ok, st.error, st.paused)
+            changed = False
             if error is None:
+                parts = dict(self._snapshot.__dict__)
                 try:
                     source.apply(self._snapshot, data)
                 except Exception as exc:  # noqa: BLE001 - a bad apply is this source's error too
                     error = exc
+                changed = _keep_unchanged_parts(self._snapshot, parts)
             if error is None:
                 st.ok, st.error, st.updated_at = True, None, now
                 self._failures[name] = 0
             else:
                 st.ok, st.error = False, short_error(error, self._secrets)
                 self._failures[name] += 1
+            if changed or before != (st.ok, st.error, st.paused):
+                self._version += 1
         if self.on_update is not None:
             # A failing UI callback must not kill the poller.
             with contextlib.suppress(Exception):
                 self.on_update(name)
+
+
+def _keep_unchanged_parts(snapshot: Snapshot, before: dict[str, object]) -> bool:
+    """After an ``apply``: put back each part whose new value equals the old one (so an unchanged part
+    keeps its identity and readers can skip it by ``is``); True when any part really changed.
+
+    Runs in the source's thread; comparing is cheaper than what a change costs downstream (a render)."""
+    changed = False
+    for field, old in before.items():
+        new = snapshot.__dict__.get(field)
+        if new is old:
+            continue
+        if new == old:
+            snapshot.__dict__[field] = old
+        else:
+            changed = True
+    return changed
 
 
 def _profile_secrets(profile: Profile) -> tuple[str, ...]:

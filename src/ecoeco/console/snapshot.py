@@ -386,10 +386,24 @@ class Snapshot(BaseModel):
         source owns ``metrics.node_usage``; neither writes the other's part, so the result does not
         depend on which polled last. node-exporter wins where both know a node (the cluster's own
         figures are the sandbox's per-process sums).
+
+        Copy on write: the parts may be shared with the collector's own snapshot (``Collector.snapshot``
+        copies only the top level), so the joined nodes and the cluster holding them are new objects.
         """
+        usage_of = self.metrics.node_usage
+        if not usage_of or not any(n.name in usage_of for n in self.cluster.nodes):
+            return
+        nodes = []
         for node in self.cluster.nodes:
-            usage = self.metrics.node_usage.get(node.name)
-            if usage is None:
-                continue
-            node.cpu_percent, node.mem_percent = usage.cpu_percent, usage.mem_percent
-            node.cpu_history, node.mem_history = list(usage.cpu_history), list(usage.mem_history)
+            usage = usage_of.get(node.name)
+            if usage is not None:
+                node = node.model_copy(
+                    update={
+                        "cpu_percent": usage.cpu_percent,
+                        "mem_percent": usage.mem_percent,
+                        "cpu_history": list(usage.cpu_history),
+                        "mem_history": list(usage.mem_history),
+                    }
+                )
+            nodes.append(node)
+        self.cluster = self.cluster.model_copy(update={"nodes": nodes})

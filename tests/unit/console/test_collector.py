@@ -177,15 +177,37 @@ def test_pause_stops_polling_and_resume_restarts_it(profile: Profile, running: l
 
 
 def test_snapshot_is_a_copy(profile: Profile, running: list[Collector]) -> None:
+    """The copy is a top-level one (parts are shared, read-only): replacing a part or changing a
+    status in the copy leaves the collector's snapshot as it was."""
     source = CountingSource("c")
     c = make(profile, running, source)
     c.start()
     wait_until(lambda: source.calls >= 1 and c.status("c").ok)
     snap = c.snapshot()
-    snap.alerts.clear()
+    snap.alerts = []
     snap.sources["c"].ok = False
     again = c.snapshot()
     assert again.alerts and again.sources["c"].ok
+
+
+class SameDataSource(CountingSource):
+    """Polls count up, but the data applied is the same every time (an idle platform)."""
+
+    def apply(self, snapshot: Snapshot, data: object) -> None:
+        snapshot.alerts = [AlertInfo(name=self.name)]
+
+
+def test_a_poll_with_the_same_data_keeps_the_version_and_the_part(
+    profile: Profile, running: list[Collector]
+) -> None:
+    source = SameDataSource("c")
+    c = make(profile, running, source)
+    c.start()
+    wait_until(lambda: source.calls >= 1 and c.status("c").ok)
+    version, first = c.version, c.snapshot().alerts
+    wait_until(lambda: source.calls >= 3)
+    assert c.version == version
+    assert c.snapshot().alerts is first  # the old part kept: readers can skip it by identity
 
 
 def test_stop_ends_every_thread_promptly(profile: Profile) -> None:

@@ -44,3 +44,14 @@ def test_node_exporter_wins_where_it_reports_and_the_cluster_figure_stays_elsewh
     usage = _read([_metrics, _cluster])
     assert usage["k8s-api-auth"] == (41.0, 63.0)
     assert usage["k8s-redis"] == (7.0, None)
+
+
+def test_the_join_copies_on_write() -> None:
+    """The collector's copy shares its parts with the collector: the join must not write into them."""
+    snap = Snapshot()
+    _cluster(snap)
+    _metrics(snap)
+    shared = snap.model_copy()
+    shared.join_node_usage()
+    assert shared.cluster.nodes[0].cpu_percent == 41.0
+    assert snap.cluster.nodes[0].cpu_percent == 3.0

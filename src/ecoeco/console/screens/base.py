@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 
 from ecoeco.console import keys
 from ecoeco.console.snapshot import Snapshot
-from ecoeco.console.widgets.filter_bar import FilterBar
 from ecoeco.console.widgets.status_bits import EnvBar, SourceLine
-from ecoeco.console.widgets.synced_table import SyncedTable
 
 if TYPE_CHECKING:
+    from textual.widgets import Input
+
     from ecoeco.console.app import EcoApp
+    from ecoeco.console.widgets.synced_table import SyncedTable
 
 
 class AreaScreen(Screen):
@@ -40,6 +41,8 @@ class AreaScreen(Screen):
         yield SourceLine(id="source-line")
         yield from self.compose_body()
         if self.FILTERABLE:
+            from ecoeco.console.widgets.filter_bar import FilterBar
+
             yield FilterBar(id="filter")
         yield Footer(compact=True)
 
@@ -80,14 +83,20 @@ class AreaScreen(Screen):
     # --- filtering ---------------------------------------------------------------------------
 
     def filter_tables(self) -> list[SyncedTable]:
+        from ecoeco.console.widgets.synced_table import SyncedTable
+
         return [t for t in self.query(SyncedTable) if not t.has_class("-no-filter")]
 
     def action_filter(self) -> None:
         if self.FILTERABLE:
+            from ecoeco.console.widgets.filter_bar import FilterBar
+
             self.query_one(FilterBar).open()
 
     def action_clear_filter(self) -> None:
         if self.FILTERABLE:
+            from ecoeco.console.widgets.filter_bar import FilterBar
+
             self.query_one(FilterBar).action_close()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -96,12 +105,16 @@ class AreaScreen(Screen):
         return True
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        from ecoeco.console.widgets.filter_bar import FilterBar
+
         if isinstance(event.input, FilterBar):
             for table in self.filter_tables():
                 table.set_filter(event.value.strip())
             self.on_filter_applied()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        from ecoeco.console.widgets.filter_bar import FilterBar
+
         if isinstance(event.input, FilterBar):
             tables = self.filter_tables()
             if tables:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Label, Sparkline
+from textual.widgets import Label
 
 from ecoeco.console import health, keys
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import ServiceMetrics, Snapshot
 from ecoeco.console.widgets import fmt
+from ecoeco.console.widgets.spark import FastSparkline as Sparkline
 from ecoeco.console.widgets.status_bits import QuietStatic
 from ecoeco.shared.topology import load_topology
 

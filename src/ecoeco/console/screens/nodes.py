@@ -41,7 +41,8 @@ def node_status_text(n: NodeInfo) -> str:
 def node_rows(snapshot: Snapshot) -> list[Row]:
     cluster = snapshot.cluster
     now = snapshot.taken_at
-    ready, expected = health.pods_ready(cluster.all_pods())
+    pods = cluster.all_pods()
+    ready, expected = health.pods_ready(pods)
     waiting = len(cluster.unscheduled)
     all_level = "warn" if waiting else "ok"
     rows: list[Row] = [
@@ -52,7 +53,7 @@ def node_rows(snapshot: Snapshot) -> list[Row]:
                 "",
                 level_text(f"{waiting} unscheduled", all_level) if waiting else "",
                 f"{ready}/{expected}",
-                str(sum(p.restarts for p in cluster.all_pods())),
+                str(sum(p.restarts for p in pods)),
                 "",
                 "",
                 "",

@@ -58,6 +58,10 @@ class OverviewScreen(AreaScreen):
 
     def on_mount(self) -> None:
         self._fit_grid(self.size.width, self.size.height)
+        if self.eco.current_snapshot is None:
+            # The map before any source has answered: every node named, "no data" (not a blank screen).
+            for tile in self.query(NodeTile):
+                tile.render_node(None, width=self.tile_width - 2, tall=self.tall_tiles)
 
     def _fit_grid(self, width: int, height: int) -> None:
         """As many tiles per row as fit; taller tiles (with figures) when the terminal has the rows."""

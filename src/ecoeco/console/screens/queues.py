@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.markup import escape
-from textual.widgets import DataTable, Sparkline
+from textual.widgets import DataTable
 
 from ecoeco.console import health, keys
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import QueueInfo, Snapshot
 from ecoeco.console.widgets import fmt
+from ecoeco.console.widgets.spark import FastSparkline as Sparkline
 from ecoeco.console.widgets.status_bits import QuietStatic
 from ecoeco.console.widgets.synced_table import Row, SyncedTable
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Label, Sparkline
+from textual.widgets import Label
 
 from ecoeco.console import health
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot, WalInfo
 from ecoeco.console.widgets import fmt
+from ecoeco.console.widgets.spark import FastSparkline as Sparkline
 from ecoeco.console.widgets.tiles import HealthStatic
 from ecoeco.shared.topology import load_topology
 

@@ -22,7 +22,11 @@ class QuietStatic(Static):
         if markup == self._markup:
             return False
         self._markup = markup
-        self.update(markup)
+        # A layout pass re-arranges the whole screen; a widget whose size cannot change with its text
+        # (a fixed height, a width not set by its content: tiles, headlines, the bars) skips it.
+        height, width = self.styles.height, self.styles.width
+        fixed = height is not None and height.is_cells and not (width is not None and width.is_auto)
+        self.update(markup, layout=not fixed)
         return True
 
     @property

@@ -30,9 +30,15 @@ def node_flags(node: NodeInfo) -> list[str]:
 class HealthStatic(QuietStatic):
     """A QuietStatic carrying one of the -ok/-warn/-bad/-unknown classes (the colour rule lives in CSS)."""
 
+    _level: str | None = None
+
     def set_level(self, level: str) -> None:
-        for lv in LEVELS:
-            self.set_class(lv == level, f"-{lv}")
+        # One class change at most (each one is a style pass over the widget): the level rarely moves.
+        if level == self._level:
+            return
+        self._level = level
+        self.remove_class(*(f"-{lv}" for lv in LEVELS if lv != level))
+        self.add_class(f"-{level}")
 
 
 class NodeTile(HealthStatic):
