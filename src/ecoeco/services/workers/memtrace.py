@@ -77,9 +77,11 @@ def start_from_env(worker: str) -> threading.Thread | None:
     def loop() -> None:
         n = 0
         while not stop.wait(every):
-            snap = tracemalloc.take_snapshot().filter_traces(
-                (tracemalloc.Filter(False, tracemalloc.__file__),)
-            )
+            try:
+                snap = tracemalloc.take_snapshot()
+            except RuntimeError:  # someone stopped tracing: nothing more to write
+                return
+            snap = snap.filter_traces((tracemalloc.Filter(False, tracemalloc.__file__),))
             tmp = out / f"{worker}-{os.getpid()}-{n:03d}.snap.tmp"
             snap.dump(str(tmp))
             tmp.rename(tmp.with_suffix(""))
