@@ -22,14 +22,19 @@ class QueuesState:
 
     def __init__(self) -> None:
         self.consumers = 1
+        self.polls = 0
         self._lock = threading.Lock()
 
     def poll(self) -> object:
+        # The depth moves every poll, as a live queue's does: the console skips a poll that brought
+        # back the very same data, and each poll here must be a new evaluation.
         with self._lock:
-            return self.consumers
+            self.polls += 1
+            return self.consumers, 40 + self.polls
 
     def apply(self, snapshot: Snapshot, data: object) -> None:
-        snapshot.queues = [QueueInfo(name="q.ai", ready=40, consumers=int(data))]  # type: ignore[call-overload]
+        consumers, ready = data  # type: ignore[misc]
+        snapshot.queues = [QueueInfo(name="q.ai", ready=ready, consumers=consumers)]
 
 
 async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
