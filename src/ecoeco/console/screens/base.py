@@ -38,7 +38,8 @@ class AreaScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield EnvBar(id="env-bar")
-        yield SourceLine(id="source-line")
+        if keys.AREA_SOURCES[self.AREA]:  # Actions and Audit read no polled source: no line for one
+            yield SourceLine(id="source-line")
         yield from self.compose_body()
         if self.FILTERABLE:
             from ecoeco.console.widgets.filter_bar import FilterBar
@@ -72,9 +73,10 @@ class AreaScreen(Screen):
         if snapshot is None or (not force and self._rendered_at == eco.generation):
             return
         self._rendered_at = eco.generation
-        self.query_one(SourceLine).render_sources(
-            snapshot, keys.AREA_SOURCES[self.AREA], compact=self.AREA == "overview"
-        )
+        if keys.AREA_SOURCES[self.AREA]:
+            self.query_one(SourceLine).render_sources(
+                snapshot, keys.AREA_SOURCES[self.AREA], compact=self.AREA == "overview"
+            )
         self.render_snapshot(snapshot)
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
