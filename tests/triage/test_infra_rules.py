@@ -46,6 +46,14 @@ def test_a_pending_request_that_covers_it_is_only_information() -> None:
     assert "simulated: the sandbox's local AWS endpoint" in f.evidence
 
 
+def test_a_simulated_quota_short_is_information_that_still_offers_the_request() -> None:
+    """The sandbox's stand-in quota (moto, AWS's default of 16): nothing real is short."""
+    (f,) = vcpu_quota_short(with_infra(vcpu_quota=16, vcpus_needed=26, quota_simulated=True))
+    assert f.severity == "info"
+    assert f.action is not None and f.action.operation == "quota.request"
+    assert "simulated: the sandbox's local AWS endpoint" in f.evidence
+
+
 def test_a_pending_request_too_small_still_warns() -> None:
     snap = with_infra(
         vcpu_quota=16,

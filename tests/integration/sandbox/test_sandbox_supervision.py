@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -122,7 +123,10 @@ def test_a_crash_loop_backs_off_and_says_how_the_process_ended(sandbox: Sandbox)
     third = wait(lambda: (c := sandbox.state()["components"]["ai"])["pid"] != second["pid"] and c, timeout=30)
     assert third, "ai not restarted after the second crash"
     log = (sandbox.state_dir / "logs" / "watchdog.log").read_text()
-    assert "ai: killed by SIGKILL; restart in 1 s" in log
+    # The second crash waits (1 s, or more when an earlier test's kill is still inside the minute that
+    # resets the back-off), never "restart in 0 s" as the first crash of a quiet process does.
+    delays = [int(d) for d in re.findall(r"ai: killed by SIGKILL; restart in (\d+) s", log)]
+    assert delays and delays[-1] >= 1, log
     # The watchdog started the killed process, so it learnt how it ended.
     assert third["last_exit"] == "killed by SIGKILL" and third["restarts"] == first["restarts"] + 2
     assert wait(lambda: healthy(third["health_url"]), timeout=60)
