@@ -248,13 +248,17 @@ def container_status(name: str, image: str, *, ready: bool = True, restarts: int
 def pod(name: str, namespace: str, node_name: str | None, image: str, *, labels: dict, owner: tuple[str, str] | None,
         phase: str = "Running", ready: bool = True, cstatus: dict | None = None, node_selector: dict | None = None,
         tolerations: list | None = None, host_ip: str | None = None, port: int | None = 8000,
-        scheduled_message: str | None = None) -> dict:  # fmt: skip
+        scheduled_message: str | None = None, requests: dict | None = None) -> dict:  # fmt: skip
     cname = labels.get("app.kubernetes.io/name", name.rsplit("-", 1)[0])
     container: dict[str, Any] = {
         "name": cname,
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+        # A limit below the request is refused by the API: a pod asking more is limited to what it asks.
+        "resources": {
+            "requests": requests or {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"memory": requests["memory"] if requests else "512Mi"},
+        },  # fmt: skip
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
     }
@@ -792,9 +796,11 @@ def build(scenario: str) -> dict[str, dict]:
         }[tnode.domain]  # fmt: skip
         ns = "monitoring" if tnode.domain == "monitoring" else "data"
         selector = {"domain": tnode.domain}
+        # Prometheus holds most of the monitoring node's memory (what Alertmanager then lacks).
+        big = {"cpu": "500m", "memory": "2Gi"} if name == "prometheus" else None
         pods.append(pod(f"{name}-0", ns, tnode.name, image, labels={"app.kubernetes.io/name": name},
                         owner=("StatefulSet", name), node_selector=selector, tolerations=infra_toleration,
-                        host_ip=ips[tnode.name], port=port))  # fmt: skip
+                        host_ip=ips[tnode.name], port=port, requests=big))  # fmt: skip
         statefulsets.append(statefulset(name, ns, image, selector, 1, 1))
     if degraded:
         # Incident 3: Alertmanager asks more memory than the monitoring node has free; the scheduler
@@ -805,7 +811,7 @@ def build(scenario: str) -> dict[str, dict]:
         p = pod("alertmanager-0", "monitoring", None, "quay.io/prometheus/alertmanager:v0.27.0",
                 labels={"app.kubernetes.io/name": "alertmanager"}, owner=("StatefulSet", "alertmanager"), phase="Pending",
                 ready=False, node_selector={"domain": "monitoring"}, tolerations=infra_toleration, port=9093,
-                scheduled_message=msg)  # fmt: skip
+                scheduled_message=msg, requests={"cpu": "500m", "memory": "2Gi"})  # fmt: skip
         pods.append(pending(p, "2026-11-20T09:03:30Z", nominated="k8s-monitoring"))
         statefulsets.append(statefulset("alertmanager", "monitoring", "quay.io/prometheus/alertmanager:v0.27.0",
                                         {"domain": "monitoring"}, 1, 0))  # fmt: skip

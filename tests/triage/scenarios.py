@@ -149,9 +149,12 @@ def s_node_not_ready() -> Snapshot:
     return snap
 
 
-def _pending(snap: Snapshot, message: str, owner: str = "location-api", ready: int = 1) -> Snapshot:
-    snap.cluster.unscheduled.append(PodInfo(name=f"{owner}-new-1", namespace="api", phase="Pending", owner=owner,
-                                            owner_kind="Deployment", message=message))  # fmt: skip
+def _pending(
+    snap: Snapshot, message: str, owner: str = "location-api", ready: int = 1, **kw: object
+) -> Snapshot:
+    snap.cluster.unscheduled.append(PodInfo.model_validate(dict(name=f"{owner}-new-1", namespace="api", phase="Pending",
+                                                                owner=owner, owner_kind="Deployment", message=message,
+                                                                **kw)))  # fmt: skip
     w = workload(snap, owner)
     w.ready, w.pending = ready, 1
     return snap
@@ -169,9 +172,14 @@ def s_unschedulable_taint() -> Snapshot:
 
 
 def s_unschedulable_resources() -> Snapshot:
-    return _pending(
-        healthy(), "0/13 nodes are available: 1 Insufficient memory, 1 Insufficient cpu.", ready=0
-    )
+    """The location node is full of what its pods reserve: 0.5 CPU / 0.6 GiB of 1.9 / 3.6 left, and the new
+    replica asks 1 CPU / 1 GiB (it would fit an empty node)."""
+    snap = healthy()
+    for p in node(snap, "k8s-api-location").pods:
+        p.cpu_request_m, p.mem_request_bytes = 700, 1536 * 2**20
+    return _pending(snap, "0/13 nodes are available: 1 Insufficient memory, 1 Insufficient cpu, "
+                    "12 node(s) didn't match Pod's node affinity/selector.", ready=0,
+                    cpu_request_m=1000, mem_request_bytes=2**30, node_selector={"domain": "location"})  # fmt: skip
 
 
 def s_provider_id() -> Snapshot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.triage import scenarios as sc
 
+from ecoeco.console import health
 from ecoeco.console.snapshot import AlertInfo, Snapshot, WorkloadInfo
 from ecoeco.console.triage import Action, Finding, evaluate, rules
 
@@ -84,6 +85,57 @@ def test_unschedulable_resources_shows_what_nodes_have() -> None:
     f = only(rules.pods_unschedulable(sc.s_unschedulable_resources()))
     assert "insufficient memory" in f.title and "insufficient cpu" in f.title
     assert f.severity == "critical"  # the workload has no ready pod left
+    # The request against what the one node its selector matches has free (allocatable minus requests).
+    assert ("api/location-api-new-1 requests 1 CPU / 1.0 GiB; k8s-api-location has 0.5 CPU / 0.6 GiB free "
+            "of 1.9 / 3.6") in f.evidence  # fmt: skip
+    assert "reserve the room" in f.cause
+
+
+def test_unschedulable_request_larger_than_any_node_never_fits() -> None:
+    snap = sc.healthy()
+    sc._pending(
+        snap, "0/13 nodes are available: 13 Insufficient cpu.", cpu_request_m=4000, mem_request_bytes=2**30
+    )
+    f = only(rules.pods_unschedulable(snap))
+    line = next(e for e in f.evidence if e.startswith("api/location-api-new-1 requests 4 CPU / 1.0 GiB"))
+    # No selector: the nodes with the most free cpu (free unknown here: the fixture's pods carry no requests).
+    assert line.count(" free of 1.9 / 3.6") == rules.MAX_CANDIDATE_NODES
+    assert "whole allocatable" in f.cause and "larger instance type" in f.cause
+
+
+def test_unschedulable_free_room_counts_non_terminated_pods_and_puts_the_nominated_node_first() -> None:
+    snap = sc.healthy()
+    for n in snap.cluster.nodes:
+        for p in n.pods:  # the auth pods reserve the most memory
+            p.cpu_request_m, p.mem_request_bytes = 100, 1536 * 2**20 if n.name == "k8s-api-auth" else 2**30
+    waste = sc.node(snap, "k8s-api-waste")
+    # A finished Job pod holds nothing; a Terminating one still holds its share.
+    waste.pods.append(
+        sc.api_pod("job-1", waste.name, phase="Succeeded", cpu_request_m=1000, mem_request_bytes=2**30)
+    )
+    waste.pods[0].deletion_timestamp = snap.taken_at
+    free = health.node_free(waste)
+    assert (free.cpu_m, free.mem_bytes) == (1700, 3865470566 - 2 * 2**30)
+    sc._pending(snap, "0/13 nodes are available: 2 Insufficient memory, 11 node(s) didn't match Pod's node "
+                "affinity/selector.", cpu_request_m=250, mem_request_bytes=3 * 2**30,
+                node_selector={"workload": "api"}, nominated_node="k8s-api-waste")  # fmt: skip
+    f = only(rules.pods_unschedulable(snap))
+    line = next(e for e in f.evidence if " requests " in e)
+    assert line.startswith("api/location-api-new-1 requests 0.25 CPU / 3.0 GiB; k8s-api-waste has 1.7 CPU / 1.6 GiB "
+                           "free of 1.9 / 3.6; k8s-api-userinfo has 1.7 CPU / 1.6 GiB free of 1.9 / 3.6; ")  # fmt: skip
+    assert line.count(" free of ") == rules.MAX_CANDIDATE_NODES
+    assert "k8s-api-auth" not in line  # the least free memory of the api nodes: not among the first three
+    assert "k8s-worker" not in line  # not selected
+    assert "reserve the room" in f.cause
+
+
+def test_unschedulable_resources_without_known_requests_says_so() -> None:
+    """The sandbox's local source knows no requests: the figures it lacks show as "?"."""
+    snap = sc.healthy()
+    sc._pending(snap, "0/13 nodes are available: 13 Insufficient memory.")
+    f = only(rules.pods_unschedulable(snap))
+    assert any(e.startswith("api/location-api-new-1 requests ? CPU / ? GiB; ") for e in f.evidence)
+    assert f.cause == "the request is more than any fitting node has free (small nodes)"
 
 
 def test_rollout_image_pull_is_one_degraded_finding() -> None:

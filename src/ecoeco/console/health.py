@@ -114,6 +114,29 @@ def node_lost(node: NodeInfo) -> bool:
     return ready is not None and ready.status == "Unknown"
 
 
+@dataclass(frozen=True)
+class NodeFree:
+    """What the scheduler still has to give on a node: allocatable minus the requests of the pods it
+    holds (every pod not Succeeded/Failed, a Terminating one too: it keeps its share until it is gone).
+    A figure is None when the node's allocatable or a pod's request is unknown."""
+
+    cpu_m: int | None
+    mem_bytes: int | None
+    cpu_allocatable_m: int | None
+    mem_allocatable_bytes: int | None
+
+
+def node_free(node: NodeInfo) -> NodeFree:
+    held = [p for p in node.pods if p.phase not in ("Succeeded", "Failed")]
+    cpu_alloc = round(node.cpu_allocatable * 1000) if node.cpu_allocatable is not None else None
+    mem_alloc = node.mem_allocatable_bytes
+    cpu_reqs = [p.cpu_request_m for p in held]
+    mem_reqs = [p.mem_request_bytes for p in held]
+    cpu = None if cpu_alloc is None or None in cpu_reqs else cpu_alloc - sum(r or 0 for r in cpu_reqs)
+    mem = None if mem_alloc is None or None in mem_reqs else mem_alloc - sum(r or 0 for r in mem_reqs)
+    return NodeFree(cpu, mem, cpu_alloc, mem_alloc)
+
+
 def node_health(node: NodeInfo, now: float | None = None) -> HealthLevel:
     if node.status in ("NotReady", "Missing") or node_lost(node):
         return "bad"

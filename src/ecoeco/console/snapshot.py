@@ -101,6 +101,17 @@ class PodInfo(BaseModel):
     image_pull_secrets: list[str] = Field(
         default_factory=list, description="spec.imagePullSecrets names (what an image pull failure used)"
     )
+    cpu_request_m: int | None = Field(
+        None,
+        description="what the scheduler reserves for the pod: its containers' cpu requests summed (an init "
+        "container's when larger), plus spec.overhead, in millicores; None when unknown",
+    )
+    mem_request_bytes: int | None = Field(
+        None, description="the same for memory, in bytes; None when unknown"
+    )
+    node_selector: dict[str, str] = Field(
+        default_factory=dict, description="spec.nodeSelector (which nodes could take the pod)"
+    )
 
     @property
     def terminating(self) -> bool:

@@ -157,6 +157,28 @@ def test_a_pending_pod_shows_the_scheduler_message_and_nominated_node(degraded: 
     assert am.created_at == ts("2026-11-20T09:03:30Z")
 
 
+def test_pod_requests_and_what_the_node_has_free(degraded: ClusterState) -> None:
+    """Requests are read from the pod spec (Kubernetes quantities) and a node's free room is its
+    allocatable minus what the pods on it request: the Pending Alertmanager asks more than that."""
+    am = pod(degraded, "alertmanager-0")
+    assert (am.cpu_request_m, am.mem_request_bytes) == (500, 2 * 2**30)
+    assert am.node_selector == {"domain": "monitoring"}
+    mon = node(degraded, "k8s-monitoring")
+    assert (pod(degraded, "prometheus-0").cpu_request_m, pod(degraded, "prometheus-0").mem_request_bytes) == (
+        500,
+        2 * 2**30,
+    )
+    assert {
+        (p.cpu_request_m, p.mem_request_bytes) for p in mon.pods if not p.name.startswith("prometheus")
+    } == {(100, 128 * 2**20)}
+    free = health.node_free(mon)
+    assert free.mem_allocatable_bytes == 3867080 * 1024 and free.cpu_allocatable_m == 2000
+    held = [p for p in mon.pods if p.phase not in ("Succeeded", "Failed")]
+    assert free.mem_bytes == free.mem_allocatable_bytes - sum(p.mem_request_bytes or 0 for p in held)
+    assert free.cpu_m == 2000 - sum(p.cpu_request_m or 0 for p in held)
+    assert free.mem_bytes is not None and 0 < free.mem_bytes < am.mem_request_bytes
+
+
 def test_completed_job_pods_are_finished_work_not_unready(
     healthy: ClusterState, degraded: ClusterState
 ) -> None:

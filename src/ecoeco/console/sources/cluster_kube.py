@@ -53,6 +53,33 @@ def _quantity(value: str | None) -> float | None:
     return float(parse_quantity(value))
 
 
+def _requests(resources: Any) -> tuple[float, float]:
+    """A container's (cpu cores, memory bytes) requests; 0 for one not requested."""
+    req = (getattr(resources, "requests", None) if resources is not None else None) or {}
+    return _quantity(req.get("cpu")) or 0.0, _quantity(req.get("memory")) or 0.0
+
+
+def pod_requests(spec: Any) -> tuple[int, int]:
+    """(millicores, bytes) the scheduler reserves for a pod: the app containers and sidecars (init
+    containers with restartPolicy Always) summed, or the largest plain init container if more, plus the
+    RuntimeClass overhead."""
+    cpu = mem = 0.0
+    init_cpu = init_mem = 0.0
+    for c in spec.containers or []:
+        c_cpu, c_mem = _requests(c.resources)
+        cpu, mem = cpu + c_cpu, mem + c_mem
+    for c in spec.init_containers or []:
+        c_cpu, c_mem = _requests(c.resources)
+        if getattr(c, "restart_policy", None) == "Always":
+            cpu, mem = cpu + c_cpu, mem + c_mem
+        else:
+            init_cpu, init_mem = max(init_cpu, c_cpu), max(init_mem, c_mem)
+    overhead = getattr(spec, "overhead", None) or {}
+    cpu = max(cpu, init_cpu) + (_quantity(overhead.get("cpu")) or 0.0)
+    mem = max(mem, init_mem) + (_quantity(overhead.get("memory")) or 0.0)
+    return round(cpu * 1000), round(mem)
+
+
 def _conditions(raw: list[Any] | None) -> list[Condition]:
     return [
         Condition(
@@ -137,6 +164,7 @@ def pod_info(pod: Any) -> PodInfo:
         message = status.message.strip()
     owner, owner_kind = _owner(pod)
     meta = pod.metadata
+    cpu_m, mem_b = pod_requests(pod.spec)
     return PodInfo(
         name=meta.name,
         namespace=meta.namespace,
@@ -156,6 +184,9 @@ def pod_info(pod: Any) -> PodInfo:
         nominated_node=status.nominated_node_name,
         containers=[*init, *main],
         image_pull_secrets=[r.name for r in pod.spec.image_pull_secrets or [] if getattr(r, "name", None)],
+        cpu_request_m=cpu_m,
+        mem_request_bytes=mem_b,
+        node_selector=dict(pod.spec.node_selector or {}),
     )
 
 

@@ -29,6 +29,8 @@ PULL_AUTH_WORDS = ("unauthorized", "denied", "authentication required", "403", "
 PROMETHEUS_SOURCES = ("metrics", "alerts", "wal")
 DEPENDENCY_TITLES = {"postgresql": "PostgreSQL", "rabbitmq": "RabbitMQ", "redis": "Redis", "s3": "S3"}
 MAX_EVIDENCE_PODS = 8
+# Nodes shown for an unschedulable pod's request (what each has free).
+MAX_CANDIDATE_NODES = 3
 # A pod not ready this long after it started is failing readiness, not starting up.
 NOT_READY_GRACE_S = 300.0
 
@@ -263,6 +265,78 @@ def _unschedulable_reasons(message: str) -> list[str]:
     return reasons or ["unschedulable"]
 
 
+def _cores(millicores: int | None) -> str:
+    return "?" if millicores is None else f"{max(millicores, 0) / 1000:.3g}"
+
+
+def _gib(n_bytes: int | None) -> str:
+    return "?" if n_bytes is None else f"{max(n_bytes, 0) / 2**30:.1f}"
+
+
+def _request_text(p: PodInfo) -> str:
+    return f"{_cores(p.cpu_request_m)} CPU / {_gib(p.mem_request_bytes)} GiB"
+
+
+def _free_text(n: NodeInfo) -> str:
+    f = health.node_free(n)
+    return (f"{n.name} has {_cores(f.cpu_m)} CPU / {_gib(f.mem_bytes)} GiB free "
+            f"of {_cores(f.cpu_allocatable_m)} / {_gib(f.mem_allocatable_bytes)}")  # fmt: skip
+
+
+def _candidate_nodes(snap: Snapshot, p: PodInfo, short: tuple[str, ...]) -> list[NodeInfo]:
+    """The nodes the pod could go to but for room (its nodeSelector matches): the nominated one first, then
+    the most free of what is short."""
+    nodes = [n for n in snap.cluster.nodes if n.status != "Missing"
+             and all(n.labels.get(k) == v for k, v in p.node_selector.items())]  # fmt: skip
+
+    def room(n: NodeInfo) -> tuple[bool, bool, int, int]:
+        f = health.node_free(n)
+        mem = f.mem_bytes if "insufficient memory" in short else 0
+        cpu = f.cpu_m if "insufficient cpu" in short else 0
+        return n.name != p.nominated_node, mem is None or cpu is None, -(mem or 0), -(cpu or 0)
+
+    return sorted(nodes, key=room)[:MAX_CANDIDATE_NODES]
+
+
+def _never_fits(p: PodInfo, nodes: list[NodeInfo], short: tuple[str, ...]) -> bool:
+    """The request is more than the whole allocatable of every candidate node (evicting would not help)."""
+
+    def over(n: NodeInfo) -> bool:
+        f = health.node_free(n)
+        cpu = ("insufficient cpu" in short and p.cpu_request_m is not None and f.cpu_allocatable_m is not None
+               and p.cpu_request_m > f.cpu_allocatable_m)  # fmt: skip
+        mem = ("insufficient memory" in short and p.mem_request_bytes is not None
+               and f.mem_allocatable_bytes is not None and p.mem_request_bytes > f.mem_allocatable_bytes)  # fmt: skip
+        return cpu or mem
+
+    return bool(nodes) and all(over(n) for n in nodes)
+
+
+def _insufficient(snap: Snapshot, pods: list[PodInfo], reasons: tuple[str, ...]) -> tuple[list[str], str]:
+    """Evidence (each distinct request against what its candidate nodes have free) and the cause."""
+    lines: list[str] = []
+    seen: set[tuple[object, ...]] = set()
+    never = known = False
+    for p in pods:
+        key = (p.cpu_request_m, p.mem_request_bytes, tuple(sorted(p.node_selector.items())), p.nominated_node)
+        if key in seen or len(lines) >= MAX_EVIDENCE_PODS:
+            continue
+        seen.add(key)
+        nodes = _candidate_nodes(snap, p, reasons)
+        known = known or p.cpu_request_m is not None or p.mem_request_bytes is not None
+        never = never or _never_fits(p, nodes, reasons)
+        lines.append("; ".join([f"{_pod_ref(p)} requests {_request_text(p)}", *map(_free_text, nodes)]))
+    if never:
+        cause = ("the request is more than a fitting node's whole allocatable: it never fits there (lower the "
+                 "request or use a larger instance type)")  # fmt: skip
+    elif known:
+        cause = ("the pods already on the fitting nodes reserve the room the request needs (lower the request, "
+                 "move or scale down what runs there, or add a node)")  # fmt: skip
+    else:
+        cause = "the request is more than any fitting node has free (small nodes)"
+    return lines, cause
+
+
 def pods_unschedulable(snap: Snapshot) -> list[Finding]:
     """Grouped by the scheduler's reasons, so ten replicas stuck for the same reason are one finding."""
     groups: dict[tuple[str, ...], list[PodInfo]] = defaultdict(list)
@@ -281,10 +355,9 @@ def pods_unschedulable(snap: Snapshot) -> list[Finding]:
             causes.append(f"nodes tainted {', '.join(taints)} ({', '.join(tainted) or 'no node listed'}) and the pods "
                           "do not tolerate it")  # fmt: skip
         if any(r.startswith("insufficient") for r in reasons):
-            free = [f"{n.name} {n.cpu_allocatable:g} cpu / {(n.mem_allocatable_bytes or 0) / 2**30:.1f}Gi allocatable"
-                    for n in snap.cluster.nodes if n.cpu_allocatable is not None][:4]  # fmt: skip
-            evidence += free
-            causes.append("the request is more than any fitting node has free (small nodes)")
+            lines, cause = _insufficient(snap, pods, reasons)
+            evidence += lines
+            causes.append(cause)
         if "no node matches the selector/affinity" in reasons:
             drifted = [n.name for n in snap.cluster.nodes if any(d.startswith("label") for d in n.drift)]
             causes.append("node labels not applied or drifted from what the charts select"
