@@ -29,6 +29,8 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/nodes$"), "nodes"),
     (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?pods$"), "pods"),
     (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?events$"), "events"),
+    # A scenario without services.json has none (an empty list: the API always serves the resource).
+    (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?services$"), "services*"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?deployments$"), "deployments"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?statefulsets$"), "statefulsets"),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?daemonsets$"), "daemonsets"),
@@ -203,7 +205,12 @@ class _Handler(BaseHTTPRequestHandler):
             if m is None:
                 continue
             optional = name.endswith("?")
-            body = self.server.load_optional(name[:-1]) if optional else self.server.load(name)
+            if name.endswith("*"):
+                body = self.server.load_optional(name[:-1]) or {
+                    "kind": "ServiceList", "apiVersion": "v1", "metadata": {}, "items": [],
+                }  # fmt: skip
+            else:
+                body = self.server.load_optional(name[:-1]) if optional else self.server.load(name)
             if not body:
                 break  # an optional resource this scenario does not have: 404
             items = body["items"]

@@ -43,6 +43,7 @@ __all__ = [
     "Result",
     "RunResult",
     "check_operation",
+    "lock_kinds",
     "plan_digest",
 ]
 
@@ -283,7 +284,11 @@ class Operation(Protocol[P]):
 
     ``name`` is what the operator types (``ecoeco-console op NAME``) and the audit records;
     ``kind`` is the single-flight key: two operations of one kind never run at once on one
-    environment (e.g. every terraform operation shares the kind ``terraform``).
+    environment (e.g. every terraform operation shares the kind ``terraform``). An operation that
+    touches what other kinds own also declares ``lock_kinds`` (optional; its own kind is always one):
+    a mutating run holds the lock of every one of them, so none of those kinds runs beside it (the
+    rebuild runs terraform and ansible and restarts the workloads: ``("terraform", "ansible",
+    "restart")``). See ``lock_kinds()``.
     """
 
     name: str
@@ -304,12 +309,24 @@ class Operation(Protocol[P]):
         ...
 
 
+def lock_kinds(op: Operation[Any]) -> tuple[str, ...]:
+    """The single-flight locks a mutating run of ``op`` holds: its own kind first, then what it
+    declares in ``lock_kinds`` (an optional attribute), each once."""
+    declared = getattr(op, "lock_kinds", None) or ()
+    if isinstance(declared, str):
+        declared = (declared,)
+    return tuple(dict.fromkeys((op.kind, *declared)))
+
+
 def check_operation(op: Operation[Any]) -> None:
     """Refuse a malformed operation early: a programming error, not an operator's."""
     for attr in ("name", "kind"):
         value = getattr(op, attr, None)
         if not isinstance(value, str) or not NAME_RE.match(value):
             raise TypeError(f"{type(op).__name__}.{attr} must match {NAME_RE.pattern}, got {value!r}")
+    for kind in lock_kinds(op):
+        if not isinstance(kind, str) or not NAME_RE.match(kind):
+            raise TypeError(f"{type(op).__name__}.lock_kinds: {kind!r} must match {NAME_RE.pattern}")
     model = getattr(op, "params_model", None)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"{op.name}: params_model must be a pydantic model class")

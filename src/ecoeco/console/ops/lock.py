@@ -41,9 +41,12 @@ class LockHolder:
     started_at: float
     pid_start: int | None = None
     ssh_client: str | None = None
+    kind: str | None = None  # the holder operation's own kind (it may hold other kinds' locks too)
 
     @classmethod
-    def of(cls, who: Who, operation: str, run_id: str, started_at: float) -> LockHolder:
+    def of(
+        cls, who: Who, operation: str, run_id: str, started_at: float, kind: str | None = None
+    ) -> LockHolder:
         return cls(
             operation=operation,
             run_id=run_id,
@@ -53,6 +56,7 @@ class LockHolder:
             started_at=started_at,
             pid_start=who.pid_start,
             ssh_client=who.ssh_client,
+            kind=kind,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -63,6 +67,7 @@ class LockHolder:
             "user": self.user,
             "host": self.host,
             "ssh_client": self.ssh_client,
+            "kind": self.kind,
             "pid": self.pid,
             "pid_start": self.pid_start,
             "started_at": self.started_at,
@@ -83,6 +88,7 @@ class LockHolder:
                 started_at=float(data["started_at"]),
                 pid_start=data.get("pid_start"),
                 ssh_client=data.get("ssh_client"),
+                kind=data.get("kind"),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -101,14 +107,18 @@ class LockHolder:
 
 
 class FlightBusy(Refused):
-    """Another run of the same kind holds the environment's lock; nothing was run."""
+    """Another run holds the environment's lock of ``kind`` (one of its own kind, or one that declares
+    the kind among its ``lock_kinds``); nothing was run."""
 
     def __init__(self, kind: str, environment: str, holder: LockHolder | None) -> None:
         self.kind, self.environment, self.holder = kind, environment, holder
         who = holder.describe() if holder else "a process that has not yet written who it is"
-        super().__init__(
-            "busy", f"a {kind} operation is already running on {environment}: {who}; nothing was run"
-        )
+        if holder is None or holder.kind in (None, kind):
+            article = "an" if kind[:1] in "aeiou" else "a"
+            head = f"{article} {kind} operation is already running on {environment}"
+        else:  # an operation of another kind that needs this one too (the rebuild holds ansible's)
+            head = f"{holder.operation} is running on {environment} and holds its {kind} lock"
+        super().__init__("busy", f"{head}: {who}; nothing was run")
 
 
 class FlightLock:

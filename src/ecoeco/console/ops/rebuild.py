@@ -2,9 +2,11 @@
 verify. What the seed's ``auto-rebuild.sh`` did in 50-70 minutes with no resume, now in steps that are
 each recorded: a failed or interrupted rebuild is resumed from the step that did not finish.
 
-- **State**: ``STATE/work/terraform/ENV/rebuild/steps.json`` (the rebuild shares the ``terraform`` kind:
-  no terraform apply runs beside it), one entry per step: ``pending | running | done | failed``,
-  when, the message, the step's log file (``logs/NN-step.log``, every line it streamed, kept).
+- **State**: ``STATE/work/terraform/ENV/rebuild/steps.json`` (the rebuild's kind is ``terraform``; it
+  holds the ``terraform``, ``ansible`` and ``restart`` locks of the environment, so no terraform
+  operation, destroy.cleanup, ansible.run or restart runs beside it, nor it beside them), one entry
+  per step: ``pending | running | done | failed``, when, the message, the step's log file
+  (``logs/NN-step.log``, every line it streamed, kept).
 - **Resume**: the plan reads that file; a rebuild that did not finish resumes at its first step not
   done (the plan says which, and which are done since when); ``restart=true`` starts over. Once apply
   is done the pre-flight is not repeated (the cluster's own load balancers would count as leftovers)
@@ -156,7 +158,9 @@ class RebuildParams(BaseModel):
 
 class Rebuild:
     name = "rebuild"
-    kind = "terraform"  # no terraform apply or destroy beside it
+    kind = "terraform"  # its work dir and state live under terraform's
+    # It applies, runs site.yml and replaces the workloads: no terraform, ansible or restart beside it.
+    lock_kinds = ("terraform", "ansible", "restart")
     title = "Rebuild the cluster (one key; resumes where it stopped)"
     params_model = RebuildParams
     mutates = True

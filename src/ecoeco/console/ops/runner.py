@@ -49,6 +49,7 @@ from ecoeco.console.ops.base import (
     RunResult,
     check_operation,
     frozen_details,
+    lock_kinds,
 )
 from ecoeco.console.ops.lock import FlightBusy, FlightLock, LockHolder
 from ecoeco.shared.redact import redact
@@ -94,14 +95,14 @@ def profile_secrets(profile: Profile) -> tuple[str, ...]:
 class RunHandle:
     """One started run: its events so far, its cancel token, and (once done) its outcome."""
 
-    def __init__(self, run_id: str, plan: Plan[Any], lock: FlightLock | None, secrets: tuple[str, ...]):
+    def __init__(self, run_id: str, plan: Plan[Any], locks: tuple[FlightLock, ...], secrets: tuple[str, ...]):
         self.run_id = run_id
         self.plan = plan
         self.cancel_token = CancelToken()
         self.started_at = time.time()
         self.outcome: Outcome | None = None
         self._t0 = time.monotonic()
-        self._lock = lock
+        self._locks = locks
         self._secrets = secrets
         self._events: deque[Event] = deque(maxlen=MAX_KEPT_EVENTS)
         # Re-entrant: an on_event callback may call events() on the run it is told about.
@@ -167,8 +168,13 @@ class OperationRunner:
         return op.changes_infrastructure
 
     def holder(self, op: Operation[Any]) -> LockHolder | None:
-        """Who runs an operation of ``op``'s kind on this environment now (any console on the host)."""
-        return FlightLock(self.locks_dir, op.kind, self.profile.environment).peek()
+        """Who holds one of the locks ``op`` needs on this environment now (any console on the host):
+        a run of its own kind, or one (a rebuild) that holds its kind too."""
+        for kind in lock_kinds(op):
+            found = FlightLock(self.locks_dir, kind, self.profile.environment).peek()
+            if found is not None:
+                return found
+        return None
 
     def active(self) -> list[RunHandle]:
         with self._lock:
@@ -273,34 +279,52 @@ class OperationRunner:
 
         run_id = uuid.uuid4().hex[:12]
         secrets = tuple(dict.fromkeys((*self.secrets, *plan.secrets)))
-        lock: FlightLock | None = None
-        taken_over: LockHolder | None = None
+        locks: tuple[FlightLock, ...] = ()
+        taken_over: list[LockHolder] = []
         started_at = time.time()
         if op.mutates:
             # Read-only checks may run side by side; anything that changes the environment may not.
-            lock = FlightLock(self.locks_dir, op.kind, self.profile.environment)
+            # Every lock the operation needs (its kind and those it declares), all or none, in a fixed
+            # order; none of them blocks (flock LOCK_NB), so two such runs cannot wait on each other.
+            locks = tuple(FlightLock(self.locks_dir, k, self.profile.environment) for k in lock_kinds(op))
+            holder = LockHolder.of(self.who, op.name, run_id, started_at, kind=op.kind)
+            taken: list[FlightLock] = []
             try:
-                taken_over = lock.acquire(LockHolder.of(self.who, op.name, run_id, started_at))
+                for lock in locks:
+                    previous = lock.acquire(holder)
+                    taken.append(lock)
+                    if previous is not None:
+                        taken_over.append(previous)
             except FlightBusy as exc:
+                for lock in taken:
+                    lock.release()
                 self._record_refusal(op, plan.params, plan, "busy", str(exc), secrets)
                 raise  # with the holder, for a screen to show
             except OSError as exc:
+                for lock in taken:
+                    lock.release()
                 raise OperatorError(
                     f"cannot take the lock {lock.path}: {exc.strerror}; nothing was run"
                 ) from exc
-        handle = RunHandle(run_id, plan, lock, secrets)
+            except BaseException:
+                for lock in taken:
+                    lock.release()
+                raise
+        handle = RunHandle(run_id, plan, locks, secrets)
         record = self._base_record("start", run_id, op, plan.params, plan, secrets) | {
             "confirmed": op.changes_infrastructure,
             "summary": scrub(list(plan.summary), secrets),
             "changes": plan.changes,
         }
-        if taken_over is not None:
-            record["lock_taken_over"] = scrub(taken_over.describe(), secrets)
+        if taken_over:
+            # One dead holder usually held all of them: say each once.
+            dead = dict.fromkeys(h.describe() for h in taken_over)
+            record["lock_taken_over"] = scrub("; ".join(dead), secrets)
         try:
             self.audit.append(record)
         except OSError as exc:
             # No audit, no run: an unrecorded change is what the log exists to prevent.
-            if lock is not None:
+            for lock in locks:
                 lock.release()
             raise OperatorError(
                 f"cannot write the audit log {self.audit.path}: {exc.strerror}; nothing was run"
@@ -455,8 +479,8 @@ class OperationRunner:
             )
         finally:
             # After the end record, so that a run started next is logged after this one ended.
-            if handle._lock is not None:
-                handle._lock.release()
+            for lock in handle._locks:
+                lock.release()
         handle.outcome = outcome
         finished = Finished(outcome)
         with handle._emit_lock:

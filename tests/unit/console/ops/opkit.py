@@ -178,9 +178,12 @@ class Hold:
     mutates = True
     changes_infrastructure = False
 
-    def __init__(self, kind: str, *, until_stdin_closes: bool = False) -> None:
+    def __init__(
+        self, kind: str, *, until_stdin_closes: bool = False, lock_kinds: tuple[str, ...] = ()
+    ) -> None:
         self.kind = kind
         self.until_stdin_closes = until_stdin_closes
+        self.lock_kinds = lock_kinds
 
     def plan(self, params: HoldParams, ctx: OperationContext) -> Plan[HoldParams]:
         return Plan(params=params, summary=("hold the lock",))
@@ -201,7 +204,8 @@ def prod_profile(**kw: object) -> Profile:
 
 
 if __name__ == "__main__":
-    state, kind = Path(sys.argv[1]), sys.argv[2]
+    # opkit.py STATE KIND [MORE_KINDS...]: holds KIND's lock and those of MORE_KINDS (lock_kinds).
+    state, kind, more = Path(sys.argv[1]), sys.argv[2], tuple(sys.argv[3:])
     runner = OperationRunner(prod_profile(), state_dir=state)
-    outcome = runner.run(runner.plan(Hold(kind, until_stdin_closes=True), {}))
+    outcome = runner.run(runner.plan(Hold(kind, until_stdin_closes=True, lock_kinds=more), {}))
     sys.exit(0 if outcome.ok else 1)

@@ -19,6 +19,7 @@ from tests.unit.console.ops.opkit import Hold, prod_profile
 from ecoeco.console.config import Profile
 from ecoeco.console.ops import FlightBusy, FlightLock, LockHolder, OperationRunner, read_audit
 from ecoeco.console.ops.audit import AUDIT_FILE
+from ecoeco.console.ops.base import lock_kinds
 from ecoeco.console.ops.state import who
 from ecoeco.shared.procs import pid_alive
 
@@ -145,3 +146,83 @@ def test_a_lock_left_by_a_dead_pid_is_taken_over(state: Path) -> None:
     finally:
         lock.release()
     assert (lock_dir / "terraform@prod.lock").read_text() == ""
+
+
+# --- an operation that needs the locks of several kinds (the rebuild: terraform, ansible, restart) ---
+
+
+def test_an_operation_holds_every_lock_kind_it_declares_and_conflicts_both_ways(state: Path) -> None:
+    runner = OperationRunner(prod_profile(), state_dir=state)
+    me = who()
+    wide = Hold("terraform", lock_kinds=("ansible", "restart"))
+    handle = runner.start(runner.plan(wide, {}))
+    try:
+        for kind in ("terraform", "ansible", "restart"):
+            lock_file = runner.locks_dir / f"{kind}@prod.lock"
+            assert json.loads(lock_file.read_text())["run_id"] == handle.run_id
+        # An ansible-kind run is refused, told which run of which operation holds its lock, and since when.
+        with pytest.raises(FlightBusy) as info:
+            runner.start(runner.plan(Hold("ansible"), {}))
+        message = str(info.value)
+        assert message.startswith("test.hold is running on prod and holds its ansible lock: ")
+        assert f"test.hold run {handle.run_id} by {me.user}@{me.host}" in message and "since 20" in message
+        assert info.value.holder is not None and info.value.holder.run_id == handle.run_id
+        assert runner.holder(Hold("restart")) is not None  # what a screen shows before offering it
+        # Kinds it does not declare still run beside it.
+        other = runner.start(runner.plan(Hold("cdn"), {}))
+        other.cancel()
+        assert other.wait(WAIT) is not None
+    finally:
+        handle.cancel()
+        assert handle.wait(WAIT) is not None
+    # Released, every one of them.
+    for kind in ("terraform", "ansible", "restart"):
+        assert (runner.locks_dir / f"{kind}@prod.lock").read_text() == ""
+    assert runner.holder(wide) is None
+
+
+def test_all_or_none_a_wide_operation_is_refused_by_any_one_of_its_kinds_and_keeps_none(state: Path) -> None:
+    runner = OperationRunner(prod_profile(), state_dir=state)
+    narrow = runner.start(runner.plan(Hold("ansible"), {}))
+    try:
+        wide = Hold("terraform", lock_kinds=("ansible",))
+        assert runner.holder(wide) is not None and runner.holder(wide).run_id == narrow.run_id  # type: ignore[union-attr]
+        with pytest.raises(FlightBusy) as info:
+            runner.start(runner.plan(wide, {}))
+        assert "an ansible operation is already running on prod: test.hold run" in str(info.value)
+        # The terraform lock it took first was given back: a terraform run starts.
+        assert (runner.locks_dir / "terraform@prod.lock").read_text() == ""
+        beside = runner.start(runner.plan(Hold("terraform"), {}))
+        beside.cancel()
+        assert beside.wait(WAIT) is not None
+    finally:
+        narrow.cancel()
+        assert narrow.wait(WAIT) is not None
+    refused = [json.loads(x) for x in (state / AUDIT_FILE).read_text().splitlines()]
+    assert [r["reason"] for r in refused if r["record"] == "refused"] == ["busy"]
+
+
+def test_a_second_console_holding_the_wide_locks_refuses_ours(state: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, str(OPKIT), str(state), "terraform", "ansible"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"running {proc.pid}"
+        runner = OperationRunner(prod_profile(), state_dir=state)
+        with pytest.raises(FlightBusy) as info:
+            runner.start(runner.plan(Hold("ansible"), {}))
+        assert f"pid {proc.pid}" in str(info.value) and "holds its ansible lock" in str(info.value)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(WAIT)
+
+
+def test_lock_kinds_are_checked_like_kinds(state: Path) -> None:
+    runner = OperationRunner(prod_profile(), state_dir=state)
+    with pytest.raises(TypeError, match="lock_kinds"):
+        runner.plan(Hold("terraform", lock_kinds=("Not A Kind",)), {})
+    assert lock_kinds(Hold("terraform", lock_kinds=("ansible", "terraform"))) == ("terraform", "ansible")
+    assert lock_kinds(Hold("cdn")) == ("cdn",)
