@@ -13,7 +13,7 @@ from typing import Any
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 
-__all__ = ["aws_error", "client", "is_simulated"]
+__all__ = ["aws_error", "client", "is_simulated", "simulated_where"]
 
 LOCAL_CREDENTIALS = ("testing", "testing")
 # boto3 is imported on first use: the TUI imports this module for is_simulated() at start-up, and
@@ -23,6 +23,11 @@ LOCAL_CREDENTIALS = ("testing", "testing")
 def is_simulated(profile: Profile) -> bool:
     """True when AWS calls go to a local endpoint (the sandbox): the screens say so."""
     return bool(profile.aws_endpoint_url)
+
+
+def simulated_where(profile: Profile) -> str:
+    """The words a plan's summary ends with when its AWS calls are simulated ("" when real)."""
+    return f" (simulated: local AWS endpoint {profile.aws_endpoint_url})" if is_simulated(profile) else ""
 
 
 def client(profile: Profile, service: str) -> tuple[Any, tuple[str, ...]]:

@@ -3,6 +3,6 @@ source uses too."""
 
 from __future__ import annotations
 
-from ecoeco.console.aws import LOCAL_CREDENTIALS, aws_error, client, is_simulated
+from ecoeco.console.aws import LOCAL_CREDENTIALS, aws_error, client, is_simulated, simulated_where
 
-__all__ = ["LOCAL_CREDENTIALS", "aws_error", "client", "is_simulated"]
+__all__ = ["LOCAL_CREDENTIALS", "aws_error", "client", "is_simulated", "simulated_where"]

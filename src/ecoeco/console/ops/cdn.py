@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import NotConfigured, OperatorError
-from ecoeco.console.ops.aws import aws_error, client, is_simulated
+from ecoeco.console.ops.aws import aws_error, client, simulated_where
 from ecoeco.console.ops.base import (
     CancelToken,
     Emit,
@@ -88,10 +88,6 @@ def _distribution(profile: Profile, given: str | None) -> str:
     return dist
 
 
-def _where(profile: Profile) -> str:
-    return f" (simulated: local AWS endpoint {profile.aws_endpoint_url})" if is_simulated(profile) else ""
-
-
 class CdnInvalidate:
     name = "cdn.invalidate"
     kind = KIND
@@ -111,7 +107,7 @@ class CdnInvalidate:
         wildcards = sum(p.endswith("*") for p in params.paths)
         summary = [
             f"invalidate {len(params.paths)} path(s) ({wildcards} wildcard) on {dist} ({domain})"
-            + _where(ctx.profile),
+            + simulated_where(ctx.profile),
             *(f"  {p}" for p in params.paths[:50]),
         ]
         if len(params.paths) > 50:
@@ -204,7 +200,9 @@ class CdnList:
         dist = _distribution(ctx.profile, params.distribution_id)
         return Plan(
             params=params,
-            summary=(f"list the {params.limit} most recent invalidations of {dist}{_where(ctx.profile)}",),
+            summary=(
+                f"list the {params.limit} most recent invalidations of {dist}{simulated_where(ctx.profile)}",
+            ),
             details={"distribution_id": dist},
             changes=False,
         )

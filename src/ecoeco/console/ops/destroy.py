@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ecoeco.console.errors import OperatorError
-from ecoeco.console.ops.aws import is_simulated
+from ecoeco.console.ops.aws import simulated_where
 from ecoeco.console.ops.base import CancelToken, Emit, OperationContext, OutputLine, Plan, Result
 from ecoeco.console.ops.leftovers import Leftover, delete_leftovers, find_leftovers, scope
 from ecoeco.console.ops.terraform import apply_saved_plan, saved_plan, setup
@@ -25,17 +25,12 @@ __all__ = ["DestroyLeftovers", "DestroyWithCleanup"]
 KIND = "terraform"  # single flight with every terraform operation of the environment
 
 
-def _where(ctx: OperationContext) -> str:
-    p = ctx.profile
-    return f" (simulated: local AWS endpoint {p.aws_endpoint_url})" if is_simulated(p) else ""
-
-
 def _listing(found: list[Leftover], ctx: OperationContext) -> list[str]:
     tags = ", ".join(f"{k}={v}" for k, v in scope(ctx.profile).items())
     if not found:
-        return [f"nothing left by the controllers in AWS (tags {tags}){_where(ctx)}"]
+        return [f"nothing left by the controllers in AWS (tags {tags}){simulated_where(ctx.profile)}"]
     return [
-        f"{len(found)} resource(s) the controllers created outside Terraform (tags {tags}){_where(ctx)}:",
+        f"{len(found)} resource(s) the controllers created outside Terraform (tags {tags}){simulated_where(ctx.profile)}:",
         *(f"  {x.line()}" for x in found),
     ]
 
@@ -59,7 +54,7 @@ class DestroyLeftovers:
             params=params,
             summary=(
                 f"list the controllers' load balancers, target groups, security groups and volumes"
-                f"{_where(ctx)}; changes nothing",
+                f"{simulated_where(ctx.profile)}; changes nothing",
             ),  # fmt: skip
             details={"region": ctx.profile.aws_region},
             changes=False,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.infra import VCPU_QUOTA_CODE, QuotaFacts, read_vcpu_quota
-from ecoeco.console.ops.aws import aws_error, client, is_simulated
+from ecoeco.console.ops.aws import aws_error, client, simulated_where
 from ecoeco.console.ops.base import CancelToken, Emit, OperationContext, OutputLine, Plan, Result
 from ecoeco.shared.topology import load_topology
 
@@ -32,10 +32,6 @@ def quota_facts(profile: Profile) -> tuple[QuotaFacts, tuple[str, ...]]:
         return read_vcpu_quota(sq, needed), secrets
     except Exception as exc:
         raise OperatorError(f"service-quotas {VCPU_QUOTA_CODE}: {aws_error(exc)}") from exc
-
-
-def _where(profile: Profile) -> str:
-    return f" (simulated: local AWS endpoint {profile.aws_endpoint_url})" if is_simulated(profile) else ""
 
 
 def _facts_data(f: QuotaFacts) -> dict[str, object]:
@@ -64,7 +60,7 @@ class QuotaShow:
         return Plan(
             params=params,
             summary=(
-                f"read the EC2 vCPU quota {VCPU_QUOTA_CODE} and its open requests{_where(ctx.profile)}",
+                f"read the EC2 vCPU quota {VCPU_QUOTA_CODE} and its open requests{simulated_where(ctx.profile)}",
             ),
             details={"region": ctx.profile.aws_region},
             changes=False,
@@ -110,7 +106,7 @@ class QuotaRequest:
             lines.append(f"nothing to request: the quota {facts.value:g} already allows {desired}")
         else:
             lines.append(f"REQUEST an increase of {VCPU_QUOTA_CODE} from {facts.value:g} to {desired}"
-                         + _where(ctx.profile))  # fmt: skip
+                         + simulated_where(ctx.profile))  # fmt: skip
             if desired < facts.needed:
                 lines.append(f"  (still short of the {facts.needed} the topology needs)")
         return Plan(
