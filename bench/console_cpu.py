@@ -240,9 +240,18 @@ def refresh(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="console-cpu-") as tmp:
             env = {**os.environ, "PYTHONPATH": str(export_src(args.baseline, Path(tmp)))}
             argv = [sys.executable, __file__, "refresh", "--rounds", str(args.rounds), "--json"]
-            base = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
-            now = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-        results = {"this tree": json.loads(now), args.baseline: json.loads(base)}
+            results: dict[str, dict[str, dict[str, list]]] = {"this tree": {}, args.baseline: {}}
+            # The two trees take turns (base, this, this, base, ...): on a machine whose load moves
+            # from one minute to the next, neither tree gets all the quiet (or all the busy) minutes.
+            for i in range(args.repeat):
+                order = [(args.baseline, env), ("this tree", None)]
+                for label, run_env in order if i % 2 == 0 else order[::-1]:
+                    out = subprocess.run(argv, env=run_env, check=True, capture_output=True, text=True).stdout
+                    for size, names in json.loads(out).items():
+                        merged = results[label].setdefault(size, {})
+                        for name, values in names.items():
+                            have = merged.setdefault(name, [])
+                            have += values if not have else [v for v in values if not isinstance(v, str)]
     else:
         results = {
             "this tree": {
@@ -295,6 +304,9 @@ def main() -> int:
     p_ref = sub.add_parser("refresh")
     p_ref.add_argument("--rounds", type=int, default=10)
     p_ref.add_argument("--baseline", metavar="REF", help="also run git REF's console (its src/), same run")
+    p_ref.add_argument(
+        "--repeat", type=int, default=1, help="with --baseline: runs of each tree, taking turns"
+    )
     p_ref.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     idle(args) if args.what == "idle" else refresh(args)

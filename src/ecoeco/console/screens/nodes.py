@@ -94,7 +94,7 @@ def _pod_age(p: PodInfo, now: float) -> str:
     return fmt.coarse_age(None if start is None else now - start)
 
 
-def _pod_row(p: PodInfo, node_cell: str, now: float) -> Row:
+def _pod_row(p: PodInfo, node_cell: str, now: float, age: str | None = None) -> Row:
     level = health.pod_health(p, now)
     ready = "done" if p.finished else "yes" if p.ready else "no"
     return (
@@ -105,7 +105,7 @@ def _pod_row(p: PodInfo, node_cell: str, now: float) -> Row:
             level_text(health.pod_state(p), level),
             ready,
             str(p.restarts),
-            _pod_age(p, now),
+            _pod_age(p, now) if age is None else age,
             node_cell,
             p.owner or "",
             _pod_message(p),
@@ -141,7 +141,7 @@ def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) ->
         ):
             built = last[3]
         else:
-            built = _pod_row(p, node_cell, now)
+            built = _pod_row(p, node_cell, now, age)
         fresh[key] = (p, node_cell, age, built)
         return built
 
