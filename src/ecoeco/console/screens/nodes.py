@@ -113,8 +113,9 @@ def _pod_row(p: PodInfo, node_cell: str, now: float, age: str | None = None) -> 
     )
 
 
-# A pod's last row, by pod key: (the pod, its node cell, its age cell, the row).
-PodRowCache = dict[str, tuple[PodInfo, str, str, Row]]
+# A pod's last row, by pod key: (the pod, its node cell, the row).
+PodRowCache = dict[str, tuple[PodInfo, str, Row]]
+AGE = 5  # the age cell's column in a pod row
 
 
 def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) -> list[Row]:
@@ -130,19 +131,18 @@ def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) ->
         if cache is None:
             return _pod_row(p, node_cell, now)
         key = f"{p.namespace}/{p.name}"
-        age = _pod_age(p, now)
         last = cache.get(key)
         if (
             last is not None
             and last[1] == node_cell
-            and last[2] == age
             and p.deletion_timestamp is None
             and (last[0] is p or last[0].__dict__ == p.__dict__)  # fields only: ~3x cheaper than ==
         ):
-            built = last[3]
+            age = _pod_age(p, now)
+            built = last[2] if last[2][1][AGE] == age else _pod_row(p, node_cell, now, age)
         else:
-            built = _pod_row(p, node_cell, now, age)
-        fresh[key] = (p, node_cell, age, built)
+            built = _pod_row(p, node_cell, now)
+        fresh[key] = (p, node_cell, built)
         return built
 
     for n in snapshot.cluster.nodes:
