@@ -113,9 +113,19 @@ def _pod_row(p: PodInfo, node_cell: str, now: float, age: str | None = None) -> 
     )
 
 
-# A pod's last row, by pod key: (the pod, its node cell, the row).
-PodRowCache = dict[str, tuple[PodInfo, str, Row]]
 AGE = 5  # the age cell's column in a pod row
+
+
+class PodRowCache:
+    """The pods table's last rows, by pod key: (the pod, its node cell, the row). When most pods
+    changed (few rows came back), the next ``PAUSE`` refreshes build without looking: a lookup that
+    misses costs more than it saves."""
+
+    PAUSE = 4
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[PodInfo, str, Row]] = {}
+        self.skip = 0
 
 
 def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) -> list[Row]:
@@ -125,13 +135,19 @@ def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) ->
     unchanged by identity. A Terminating pod's level moves with the clock: it is always rebuilt."""
     now = snapshot.taken_at
     rows: list[Row] = []
-    fresh: PodRowCache = {}
+    if cache is not None and cache.skip > 0:
+        cache.skip -= 1
+        cache = None
+    last_rows = cache.rows if cache is not None else {}
+    fresh: dict[str, tuple[PodInfo, str, Row]] = {}
+    hits = 0
 
     def row(p: PodInfo, node_cell: str) -> Row:
+        nonlocal hits
         if cache is None:
             return _pod_row(p, node_cell, now)
         key = f"{p.namespace}/{p.name}"
-        last = cache.get(key)
+        last = last_rows.get(key)
         if (
             last is not None
             and last[1] == node_cell
@@ -139,7 +155,11 @@ def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) ->
             and (last[0] is p or last[0].__dict__ == p.__dict__)  # fields only: ~3x cheaper than ==
         ):
             age = _pod_age(p, now)
-            built = last[2] if last[2][1][AGE] == age else _pod_row(p, node_cell, now, age)
+            if last[2][1][AGE] == age:
+                built = last[2]
+                hits += 1
+            else:
+                built = _pod_row(p, node_cell, now, age)
         else:
             built = _pod_row(p, node_cell, now)
         fresh[key] = (p, node_cell, built)
@@ -154,8 +174,9 @@ def pod_rows(snapshot: Snapshot, node: str, cache: PodRowCache | None = None) ->
         for p in snapshot.cluster.unscheduled:
             rows.append(row(p, f"→{p.nominated_node}" if p.nominated_node else "–"))
     if cache is not None:
-        cache.clear()
-        cache.update(fresh)
+        cache.rows = fresh
+        if last_rows and hits * 4 < len(rows):
+            cache.skip = cache.PAUSE
     return rows
 
 
@@ -285,7 +306,7 @@ class NodesScreen(AreaScreen):
         self.selected_node = ALL_NODES
         self._pending_focus: str | None = None
         self._events_rows = 4
-        self._pod_row_cache: PodRowCache = {}
+        self._pod_row_cache = PodRowCache()
 
     def compose_body(self) -> ComposeResult:
         yield SyncedTable(
