@@ -3,7 +3,8 @@
 Each refresh passes the full list of rows; only cells whose value changed are rewritten (when many
 rows changed, a row is written when it is drawn or read: off-screen rows cost a dict entry), rows
 that disappeared are removed and new ones appended, so the cursor and scroll position survive
-every tick. The filter is applied here too: changing the filter rebuilds the table once (an
+every tick. Rendered lines are cached per row (row key + content version), so a tick redraws the
+rows that changed, not every visible row. The filter is applied here too: changing the filter rebuilds the table once (an
 operator action, not a tick), ticks under a filter keep updating cell by cell.
 """
 
