@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from ecoeco.console.widgets.synced_table import BULK_WRITES, SyncedTable
 
@@ -88,3 +89,61 @@ async def test_the_direct_cell_render_draws_what_datatable_draws() -> None:
                     assert key is not None
                     used += table._fast_cell(key, row, col, table.rich_style, 12, cursor, False) is not None
         assert used == 12
+
+
+def _lines(table: SyncedTable) -> list[str]:
+    width, height = table.size
+    return [strip.text for strip in table.render_lines(Region(0, 0, width, height))]
+
+
+def _datatable_lines(table: SyncedTable) -> list[list[object]]:
+    """The same lines drawn by DataTable itself (its own _render_line, no per-row cache)."""
+    from textual.widgets import DataTable
+
+    width, height = table.size
+    table._pseudo_class_state = table.get_pseudo_class_state()
+    return [list(DataTable._render_line(table, y, 0, width, table.rich_style)) for y in range(height)]
+
+
+async def test_rendered_rows_follow_changes_and_unchanged_rows_come_from_the_row_cache() -> None:
+    """A changed cell shows its new value on screen (few changes and bulk); unchanged rows stay the
+    same and are not drawn again; the cursor's old and new rows are redrawn; all as DataTable draws."""
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(SyncedTable)
+        table.sync(rows(200, 0))
+        await pilot.pause()
+        before = _lines(table)
+        assert before[1].startswith(" row 0 ") and "v0-0" in before[1] and "v0-5" in before[6]
+
+        drawn = table.lines_rendered
+        table.sync([(k, [c[0], "new" if k == "r5" else c[1]]) for k, c in rows(200, 0)])  # one cell
+        after = _lines(table)
+        assert "new" in after[6] and "v0-5" not in after[6]
+        assert [line for y, line in enumerate(after) if y != 6] == [
+            line for y, line in enumerate(before) if y != 6
+        ]
+        assert table.lines_rendered - drawn == 1  # only the changed row was drawn again
+
+        bulk = [(k, [c[0], f"b-{k[1:]}" if int(k[1:]) % 3 == 0 else c[1]]) for k, c in rows(200, 0)]
+        bulk[5] = ("r5", ["row 5", "new"])
+        table.sync(bulk)  # 67 changed rows: the bulk path (written when drawn)
+        drawn = table.lines_rendered
+        lines = _lines(table)
+        assert "b-0 " in lines[1] and "b-3 " in lines[4] and "new" in lines[6]
+        assert lines[2] == after[2] and lines[3] == after[3]
+        assert table.lines_rendered - drawn == len(
+            [y for y in range(1, table.size.height) if (y - 1) % 3 == 0]
+        )
+        assert [list(s) for s in table.render_lines(Region(0, 0, *table.size))] == _datatable_lines(table)
+
+        drawn = table.lines_rendered
+        table.move_cursor(row=2)
+        await pilot.pause()
+        assert [list(s) for s in table.render_lines(Region(0, 0, *table.size))] == _datatable_lines(table)
+        assert table.lines_rendered - drawn == 2  # the row the cursor left and the one it reached
+
+        table.sync(rows(150, 1))  # rows removed and every value changed
+        await pilot.pause()
+        assert [list(s) for s in table.render_lines(Region(0, 0, *table.size))] == _datatable_lines(table)
+        assert "v1-0" in _lines(table)[1]

@@ -3,20 +3,27 @@
 Each refresh passes the full list of rows; only cells whose value changed are rewritten (when many
 rows changed, a row is written when it is drawn or read: off-screen rows cost a dict entry), rows
 that disappeared are removed and new ones appended, so the cursor and scroll position survive
-every tick. The filter is applied here too: changing the filter rebuilds the table once (an
+every tick. Rendered lines are cached per row (row key + content version), so a tick redraws the
+rows that changed, not every visible row. The filter is applied here too: changing the filter rebuilds the table once (an
 operator action, not a tick), ticks under a filter keep updating cell by cell.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
@@ -37,6 +44,16 @@ class SyncedTable(DataTable):
     """
 
     def __init__(self, columns: Sequence[str], **kwargs: object) -> None:
+        # Rendered lines per row: DataTable keys its caches by a table-wide update counter, so one
+        # changed row re-rendered every visible row (~0.5 ms each). Here a line is keyed by its row's
+        # content version (bumped whenever the row's cells are written) and everything else that
+        # shapes it (see _render_line); unchanged rows are drawn from this cache.
+        self._row_version: dict[RowKey | str, int] = {}
+        self._versions = itertools.count(1)
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(2000)
+        self._layout: tuple[object, ...] = ()
+        self._plain_rows = True  # every row one line high, no labels: y -> row index is arithmetic
+        self.lines_rendered = 0  # lines drawn for real (not from _strips): tests and benches look
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._column_keys = [f"c{i}" for i in range(len(columns))]
         for key, label in zip(self._column_keys, columns, strict=True):
@@ -93,6 +110,7 @@ class SyncedTable(DataTable):
         # screen, not the whole list. One repaint. Textual is pinned (private _data, _update_count).
         for row_key, _old, cells in changed:
             self._pending[row_key] = cells
+            self._row_version[row_key] = next(self._versions)
         self.cell_writes += sum(len(cells) for _k, _o, cells in changed)
         self._update_count += 1
         self.refresh()
@@ -105,6 +123,34 @@ class SyncedTable(DataTable):
         if row is not None:
             for col_key, value in zip(self._col_keys, cells, strict=False):
                 row[col_key] = value
+
+    def add_row(
+        self,
+        *cells: object,
+        height: int | None = 1,
+        key: str | None = None,
+        label: object = None,
+    ) -> RowKey:
+        if height != 1 or label is not None:
+            self._plain_rows = False
+        row_key = super().add_row(*cells, height=height, key=key, label=label)  # type: ignore[arg-type]
+        self._row_version[row_key] = next(self._versions)
+        return row_key
+
+    def update_cell(
+        self,
+        row_key: RowKey | str,
+        column_key: ColumnKey | str,
+        value: object,
+        *,
+        update_width: bool = False,
+    ) -> None:
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+        self._row_version[row_key] = next(self._versions)
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        super().remove_row(row_key)
+        self._row_version.pop(row_key, None)
 
     def _flush_all(self) -> None:
         for key in list(self._pending):
@@ -230,8 +276,99 @@ class SyncedTable(DataTable):
             styled.append(Segment(seg.text, style))
         return [styled]
 
+    # Lines from the per-row cache. A line is a function of its row's cells (the version), its index
+    # (DataTable puts the row index in each cell's style meta; zebra stripes), whether the cursor or
+    # the hover is on it, the crop, the width, the column widths and the table's styles; all of them
+    # are in the key. Anything else that restyles the table goes through _clear_caches or
+    # notify_style_update, which empty this cache too.
+    def render_lines(self, crop: Region) -> list[Strip]:
+        columns = self.ordered_columns
+        self._layout = (
+            tuple(column.get_render_width(self) for column in columns),
+            self.fixed_columns,
+            self.fixed_rows,
+            self.show_header,
+            self.header_height,
+            self.zebra_stripes,
+            self.cell_padding,
+            self.show_cursor,
+            self.cursor_type,
+            self.cursor_foreground_priority,
+            self.cursor_background_priority,
+            self._show_hover_cursor,
+            self.show_row_labels,
+            self._labelled_row_exists,
+        )
+        return super().render_lines(crop)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        if not self._plain_rows or self.fixed_rows or not self._layout:
+            return super()._render_line(y, x1, x2, base_style)
+        header = self.header_height if self.show_header else 0
+        row_index = y - header
+        width = self.size.width
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        if row_index < 0:
+            if header != 1:
+                return super()._render_line(y, x1, x2, base_style)
+            row_key = self._header_row_key
+            version: object = tuple(str(column.label) for column in self.ordered_columns)
+            cursor_on: object = cursor
+            hover_on: object = hover
+        else:
+            if row_index >= len(self.rows):
+                return Strip.blank(width, base_style)  # below the last row, as DataTable draws it
+            row_key = self._row_locations.get_key(row_index)  # type: ignore[assignment]
+            version = self._row_version.get(row_key) if row_key is not None else None
+            if row_key is None or version is None:
+                return super()._render_line(y, x1, x2, base_style)
+            if self.cursor_type == "row":
+                cursor_on, hover_on = cursor.row == row_index, hover.row == row_index
+            else:
+                cursor_on, hover_on = cursor, hover
+        key = (
+            row_key,
+            version,
+            row_index,
+            x1,
+            x2,
+            width,
+            cursor_on,
+            hover_on,
+            base_style,
+            self._pseudo_class_state,
+            self._layout,
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            if row_index >= 0:
+                self._flush_row(str(row_key.value))
+            # DataTable._render_line without its _y_offsets (a list of every row, rebuilt whenever
+            # anything changes): with rows one line high, line y is row y - header.
+            fixed, scrollable = self._render_line_in_row(
+                row_key, 0, base_style, cursor_location=cursor, hover_location=hover
+            )
+            fixed_width = sum(self._layout[0][: self.fixed_columns])  # type: ignore[index]
+            fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+            scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
+            segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+            strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+            self._strips[key] = strip
+            self.lines_rendered += 1
+        return strip
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
     def clear(self, columns: bool = False) -> SyncedTable:
         self._pending.clear()
+        self._row_version.clear()  # versions are never reused (one counter), so no line is stale
+        self._strips.clear()
         super().clear(columns)
         return self
 
