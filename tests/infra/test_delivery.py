@@ -714,16 +714,10 @@ def test_helm_owned_objects_are_configured_through_helm_values() -> None:
 
 @pytest.fixture
 def moto_aws() -> Any:
-    from moto.server import ThreadedMotoServer
-    from tests.conftest import free_port
+    from tests.conftest import moto_server
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def test_teardown_leaves_nothing_tagged_and_touches_nothing_else(

@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,3 +79,13 @@ def make_sandbox(tmp: Path, **overrides: str) -> Sandbox:
         **overrides,
     }
     return Sandbox(env, tmp / "state", tmp / "console.toml", database, vhost)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 60.0, interval: float = 1.0) -> Any:
+    """Poll ``check`` until it returns something truthy; the last value otherwise (for the assert)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

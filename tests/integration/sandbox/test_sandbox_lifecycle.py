@@ -9,14 +9,13 @@ import os
 import signal
 import stat
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sandbox_support import HAND_EDITED_CONFIG, Sandbox
+from sandbox_support import HAND_EDITED_CONFIG, Sandbox, eventually
 from wheel_support import PLATFORM_MODULES, build_console_venv, package_data, wheel_files
 
 from ecoeco.services.sandbox.processes import group_members
@@ -27,16 +26,6 @@ from ecoeco.shared.sandbox_state import MANAGED
 pytestmark = pytest.mark.integration
 
 RABBIT_MGMT = "http://127.0.0.1:15672"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 60.0, interval: float = 1.0) -> Any:
-    """Poll ``check`` until it returns something truthy; the last value otherwise (for the assert)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def test_up_reports_every_component_alive_in_the_contract_shape(sandbox: Sandbox) -> None:

@@ -11,14 +11,13 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from sandbox_support import CLI, Sandbox
+from sandbox_support import CLI, Sandbox, eventually
 
 from ecoeco.services.sandbox.processes import group_members
 from ecoeco.shared.procs import pid_alive
@@ -33,15 +32,6 @@ def contention() -> float:
     holds there; with four other test runs on 2 cores a worker's own start-up (~1.3 s of CPU, mostly
     imports) stretches in proportion, which is not the watchdog's doing."""
     return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-
-
-def wait(check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def healthy(url: str) -> bool:
@@ -91,8 +81,10 @@ def test_a_worker_killed_with_kill_9_is_back_within_5_s_and_the_console_shows_th
     os.kill(before["pid"], signal.SIGKILL)
 
     # The watchdog's own part: the dead worker is started again, on its port, well within the 5 s.
-    restarted = wait(
-        lambda: sandbox.state()["components"]["ai"]["pid"] != before["pid"], timeout=BACK_WITHIN_S
+    restarted = eventually(
+        lambda: sandbox.state()["components"]["ai"]["pid"] != before["pid"],
+        timeout=BACK_WITHIN_S,
+        interval=0.1,
     )
     assert restarted, f"ai not restarted within {BACK_WITHIN_S} s: {sandbox.state()['components']['ai']}"
 
@@ -101,7 +93,7 @@ def test_a_worker_killed_with_kill_9_is_back_within_5_s_and_the_console_shows_th
         return now if now["pid"] != before["pid"] and healthy(now["health_url"]) else None
 
     bound = BACK_WITHIN_S * contention()
-    after = wait(back, timeout=bound)
+    after = eventually(back, interval=0.1, timeout=bound)
     assert after, f"ai not healthy within {bound:.0f} s: {sandbox.state()['components']['ai']}"
     assert after["port"] == before["port"]  # Prometheus and the console keep their URL
     assert after["restarts"] == 1 and after["last_restart_at"]
@@ -115,12 +107,20 @@ def test_a_worker_killed_with_kill_9_is_back_within_5_s_and_the_console_shows_th
 def test_a_crash_loop_backs_off_and_says_how_the_process_ended(sandbox: Sandbox) -> None:
     first = sandbox.state()["components"]["ai"]
     os.kill(first["pid"], signal.SIGKILL)
-    second = wait(lambda: (c := sandbox.state()["components"]["ai"])["pid"] != first["pid"] and c, timeout=30)
+    second = eventually(
+        lambda: (c := sandbox.state()["components"]["ai"])["pid"] != first["pid"] and c,
+        interval=0.1,
+        timeout=30,
+    )
     assert second, "ai not restarted"
     # A second crash soon after the first restart waits before the next restart, as CrashLoopBackOff does.
-    assert wait(lambda: healthy(second["health_url"]), timeout=60)
+    assert eventually(lambda: healthy(second["health_url"]), interval=0.1, timeout=60)
     os.kill(second["pid"], signal.SIGKILL)
-    third = wait(lambda: (c := sandbox.state()["components"]["ai"])["pid"] != second["pid"] and c, timeout=30)
+    third = eventually(
+        lambda: (c := sandbox.state()["components"]["ai"])["pid"] != second["pid"] and c,
+        interval=0.1,
+        timeout=30,
+    )
     assert third, "ai not restarted after the second crash"
     log = (sandbox.state_dir / "logs" / "watchdog.log").read_text()
     # The second crash waits (1 s, or more when an earlier test's kill is still inside the minute that
@@ -129,7 +129,7 @@ def test_a_crash_loop_backs_off_and_says_how_the_process_ended(sandbox: Sandbox)
     assert delays and delays[-1] >= 1, log
     # The watchdog started the killed process, so it learnt how it ended.
     assert third["last_exit"] == "killed by SIGKILL" and third["restarts"] == first["restarts"] + 2
-    assert wait(lambda: healthy(third["health_url"]), timeout=60)
+    assert eventually(lambda: healthy(third["health_url"]), interval=0.1, timeout=60)
 
 
 def _enqueued_without_a_storage_result(pg_url: str) -> list[str]:
@@ -172,7 +172,7 @@ def test_rolling_restart_replaces_the_worker_under_load_and_loses_nothing(sandbo
         ).fetchone()
     assert accepted and accepted[0] > 0
     # Every accepted upload is processed once the journals sync (every 5 s here): none lost.
-    missing = wait(lambda: not _enqueued_without_a_storage_result(pg_url), timeout=120, interval=1)
+    missing = eventually(lambda: not _enqueued_without_a_storage_result(pg_url), timeout=120, interval=1)
     assert missing, f"not processed: {_enqueued_without_a_storage_result(pg_url)}"
 
 

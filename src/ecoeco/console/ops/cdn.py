@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from ecoeco.console.aws import aws_error, client, simulated_where
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import NotConfigured, OperatorError
-from ecoeco.console.ops.aws import aws_error, client, simulated_where
 from ecoeco.console.ops.base import (
     CancelToken,
     Emit,

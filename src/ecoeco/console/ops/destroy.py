@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ecoeco.console.aws import simulated_where
 from ecoeco.console.errors import OperatorError
-from ecoeco.console.ops.aws import simulated_where
 from ecoeco.console.ops.base import CancelToken, Emit, OperationContext, OutputLine, Plan, Result
 from ecoeco.console.ops.leftovers import Leftover, delete_leftovers, find_leftovers, scope
 from ecoeco.console.ops.terraform import apply_saved_plan, saved_plan, setup

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ecoeco.console.aws import aws_error, client
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
-from ecoeco.console.ops.aws import aws_error, client
 from ecoeco.console.ops.base import CancelToken, Emit, ItemStatus
 from ecoeco.shared.topology import load_topology
 

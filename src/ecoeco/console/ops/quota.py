@@ -12,10 +12,10 @@ import math
 
 from pydantic import BaseModel, Field
 
+from ecoeco.console.aws import aws_error, client, simulated_where
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.infra import VCPU_QUOTA_CODE, QuotaFacts, read_vcpu_quota
-from ecoeco.console.ops.aws import aws_error, client, simulated_where
 from ecoeco.console.ops.base import CancelToken, Emit, OperationContext, OutputLine, Plan, Result
 from ecoeco.shared.topology import load_topology
 

@@ -30,11 +30,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ecoeco.console.aws import aws_error, client, is_simulated
 from ecoeco.console.config import Profile
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.infra import LAST_USED, inventory_hosts
 from ecoeco.console.ops import ansible, terraform
-from ecoeco.console.ops.aws import aws_error, client, is_simulated
 from ecoeco.console.ops.base import (
     CancelToken,
     Emit,

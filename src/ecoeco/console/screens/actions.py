@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Log, OptionL
 from textual.widgets.option_list import Option
 
 from ecoeco.console import keys
+from ecoeco.console.aws import is_simulated
 from ecoeco.console.errors import OperatorError
 from ecoeco.console.ops import (
     Event,
@@ -35,7 +36,6 @@ from ecoeco.console.ops import (
     Refused,
     RunHandle,
 )
-from ecoeco.console.ops.aws import is_simulated
 from ecoeco.console.ops.registry import AREAS, area_of, describe, operations, simulated_note
 from ecoeco.console.screens.base import AreaScreen
 from ecoeco.console.snapshot import Snapshot

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ecoeco.console import infra
 from ecoeco.console.aws import aws_error, client, is_simulated
@@ -45,6 +46,9 @@ class InfraSource:
         self.state_dir = state_dir
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        # Made on the first poll that can, then kept: building a boto3 client loads its service model
+        # (a noticeable CPU cost), which a poll every minute would otherwise pay each time.
+        self._sq: Any = None
 
     def poll(self) -> InfraData:
         out = InfraState(quota_simulated=is_simulated(self.profile))
@@ -55,8 +59,9 @@ class InfraSource:
     def _quota(self, out: InfraState) -> None:
         try:
             out.vcpus_needed = load_topology().vcpus_needed()
-            sq, _ = client(self.profile, "service-quotas")
-            facts = infra.read_vcpu_quota(sq, out.vcpus_needed)
+            if self._sq is None:
+                self._sq, _ = client(self.profile, "service-quotas")
+            facts = infra.read_vcpu_quota(self._sq, out.vcpus_needed)
         except Exception as exc:  # noqa: BLE001 - said in the snapshot, the other half still counts
             out.quota_error = redact(aws_error(exc) if not isinstance(exc, OperatorError) else str(exc))[:200]
             return
