@@ -5,9 +5,11 @@ inventory the last Ansible run used, as triage then judges them."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import moto_server
 from tests.integration.ops.conftest import TERRAFORM, needs_terraform
 
 from ecoeco.console.config import Profile
@@ -34,6 +36,13 @@ def poll(source: InfraSource) -> Snapshot:
     snap = Snapshot()
     source.apply(snap, source.poll())
     return snap
+
+
+@pytest.fixture
+def moto_url() -> Iterator[str]:
+    """A moto server of this test's own: the session's is shared with tests that raise quotas."""
+    with moto_server() as url:
+        yield url
 
 
 def test_quota_and_inventory_drift_reach_the_snapshot_and_triage(
