@@ -67,7 +67,9 @@ def test_status_json_is_a_snapshot_and_exits_0_when_every_source_answers(
     assert snap.profile == "staging" and snap.environment == "staging"
     assert set(snap.sources) == {"cluster", "queues", "wal", "metrics", "services", "alerts"}
     assert len(snap.cluster.nodes) == 13
-    assert {s.name: s.ready for s in snap.services} == {"auth": True, "waste": False}
+    assert {s.name: s.ready for s in snap.services} == {"auth": True, "waste": False}, [
+        (s.name, s.error) for s in snap.services
+    ]
     assert any(a.name == "WalBacklogOld" for a in snap.alerts)
     assert next(w for w in snap.wal if w.worker == "storage").unsynced_rows == 44
 

@@ -57,6 +57,10 @@ class AreaScreen(Screen):
 
     def refresh_from_app(self, *, force: bool = False) -> None:
         eco = self.eco
+        if not self.is_mounted:
+            # Its widgets enter the DOM one container at a time while it composes (the bar can be
+            # there while a card's children are not yet); ``on_screen_resume`` renders once it is whole.
+            return
         try:
             bar = self.query_one(EnvBar)
         except NoMatches:  # not composed yet, or being torn down at exit

@@ -94,7 +94,9 @@ class ServicesSource:
             raise SourceError("no services configured in the profile")
         if self._client is None:
             # Per request: the six checks run side by side, so the poll takes one timeout at most.
-            self._client = httpx.Client(timeout=httpx.Timeout(min(1.0, self.timeout_s / 2)))
+            # 2 s, not 1: a busy bastion (or a service mid-GC) answering /health in 1.2 s is slow,
+            # not down, and the operator would see it flap.
+            self._client = httpx.Client(timeout=httpx.Timeout(min(2.0, self.timeout_s / 2)))
         client = self._client
         with ThreadPoolExecutor(max_workers=min(8, len(self.urls))) as pool:
             ready_s = min(READY_TIMEOUT_S, 0.8 * self.timeout_s)
