@@ -226,15 +226,51 @@ def follow_ports(settings: SandboxSettings, directory: Path, state: dict[str, An
     return True
 
 
+PORT_RACE_RETRIES = 3
+
+
+def lost_port_race(directory: Path, name: str) -> bool:
+    """Did the latest start of ``name`` die because its port was taken? A port is chosen free, but a
+    process binds it seconds later (imports first): anything started meanwhile can take it."""
+    try:
+        text = log_path(directory, name).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    latest = text.rsplit("\n--- ", 1)[-1]  # start_detached marks each start with a "--- … starting" line
+    return "address already in use" in latest.lower()
+
+
+def _respawn_on_new_port(
+    name: str, settings: SandboxSettings, directory: Path, state: dict[str, Any]
+) -> dict[str, Any]:
+    """Start ``name`` again on another free port, keeping its restart history."""
+    old = state["components"][name]
+    kept = {k: old[k] for k in ("restarts", "last_restart_at", "last_exit") if k in old}
+    old["port"] = None  # not the lost one
+    new = spawn(name, settings, directory, state, ensure_jwt_secret(directory))
+    new |= kept
+    save_state(directory, state)
+    return new
+
+
 def wait_healthy(names: list[str], settings: SandboxSettings, directory: Path, state: dict[str, Any]) -> None:
-    """Until each of ``names`` answers its health check; fail fast when one exits, bounded overall."""
+    """Until each of ``names`` answers its health check; fail fast when one exits, bounded overall.
+    One that lost its port to another process is started again on another (and Prometheus told)."""
     pending = list(names)
     deadline = time.monotonic() + settings.start_timeout_s
+    retries = dict.fromkeys(names, 0)
+    moved = False
     while pending:
         for name in list(pending):
             entry = state["components"][name]
             if not pid_alive(entry["pid"], entry.get("start_time")):
                 reap(entry["pid"])
+                if retries[name] < PORT_RACE_RETRIES and lost_port_race(directory, name):
+                    retries[name] += 1
+                    _respawn_on_new_port(name, settings, directory, state)
+                    moved = True
+                    deadline = max(deadline, time.monotonic() + settings.start_timeout_s / 2)
+                    continue
                 raise StartError(
                     name,
                     f"{name} exited during start-up. Last lines of {entry['log']}:\n{log_tail(directory, name)}",
@@ -242,6 +278,8 @@ def wait_healthy(names: list[str], settings: SandboxSettings, directory: Path, s
             if _healthy(entry["health_url"]):
                 pending.remove(name)
         if not pending:
+            if moved:  # everything named is up (Prometheus too, if it was one): safe to SIGHUP it
+                follow_ports(settings, directory, state)
             return
         if time.monotonic() > deadline:
             name = pending[0]
