@@ -87,6 +87,10 @@ def test_text_sparkline() -> None:
     assert fmt.spark([0, 7], width=2) == "▁█"
     assert fmt.spark([], width=5) == "···"
     assert len(fmt.spark(list(range(100)), width=10)) == 10
+    # Percentages on a fixed 0..100 scale: an idle node's 0.0-0.2 % is a flat low line, not full bars.
+    assert fmt.spark([0.0, 0.2, 0.0, 0.1], width=4, full=100.0) == "▁▁▁▁"
+    assert fmt.spark([0.0, 0.2], width=2) == "▁█"  # its own range: the same wiggle drawn as a jump
+    assert fmt.spark([50.0, 100.0, 120.0], width=3, full=100.0) == "▄██"
 
 
 # --- cluster truth (issue 8) ----------------------------------------------------------------------

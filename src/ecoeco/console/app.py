@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ecoeco.console.triage.notify import FindingNotifier, Notice
 
 NOTICE_LEVEL: dict[str, SeverityLevel] = {"critical": "error", "warning": "warning", "info": "information"}
-COALESCE_S = 0.05  # updates from several sources arriving together become one render
+COALESCE_S = 0.1  # updates from several sources polled together (one grid tick) become one render
 AGE_TICK_S = 10.0  # with unchanged data, re-render this often (ages shown are relative to the snapshot)
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
 WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)

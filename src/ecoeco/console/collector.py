@@ -1,4 +1,5 @@
-"""Runs the sources: one daemon thread per source, each re-arming its own timer after a poll.
+"""Runs the sources: one daemon thread per source, each re-arming its own timer after a poll, on a
+grid of its interval (sources with one interval poll together).
 
 A poll never overlaps the previous poll of the same source, is abandoned (not killed) after the
 source's timeout, and failures back off exponentially (capped). A failing or hanging source never
@@ -163,6 +164,17 @@ class Collector:
     def next_delay(self, name: str) -> float:
         return backoff_delay(self.interval_of(self.sources[name]), self._failures[name], self._cap)
 
+    def until_next_poll(self, name: str, now: float | None = None) -> float:
+        """Seconds to wait before ``name`` polls again. A healthy source polls on a grid of its
+        interval shared by every source with that interval (multiples of it on the monotonic clock):
+        their polls land together and the app renders them once, not once per source. A failing one
+        backs off from now."""
+        delay = self.next_delay(name)
+        if self._failures[name]:
+            return delay
+        now = time.monotonic() if now is None else now
+        return delay - (now % delay)
+
     # --- the per-source worker --------------------------------------------------------------------
 
     def _loop(self, name: str) -> None:
@@ -174,7 +186,7 @@ class Collector:
                 self._run_once(source)
             if self._stop.is_set():
                 break
-            wake.wait(self.next_delay(name))
+            wake.wait(self.until_next_poll(name))
             wake.clear()
 
     def _run_once(self, source: Source) -> None:

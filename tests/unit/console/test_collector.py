@@ -246,3 +246,42 @@ def test_collect_once_reports_every_source_even_a_hung_one(profile: Profile) -> 
     assert "no answer within 0.2s" in snap.sources["hung"].error
     assert snap.unreachable_sources() == ["bad", "hung"]
     assert [a.name for a in snap.alerts] == ["good-1"]
+
+
+class StampingSource(CountingSource):
+    """Records when each poll starts (monotonic)."""
+
+    def __init__(self, name: str, interval_s: float, hold_s: float = 0.0) -> None:
+        super().__init__(name, hold_s=hold_s)
+        self.interval_s = interval_s
+        self.starts: list[float] = []
+
+    def poll(self) -> int:
+        self.starts.append(time.monotonic())
+        return super().poll()
+
+
+def test_sources_with_one_interval_poll_together_on_a_grid(profile: Profile, running: list[Collector]) -> None:
+    # A slow source (0.15 s per poll) would drift against a quick one if each waited an interval after
+    # its own poll; on the shared grid both start at multiples of the interval, so the app renders
+    # their updates once.
+    interval = 0.5
+    quick, slow = StampingSource("quick", interval), StampingSource("slow", interval, hold_s=0.15)
+    c = make(profile, running, quick, slow)
+    c.start()
+    wait_until(lambda: len(slow.starts) >= 5, timeout=10)
+    for source in (quick, slow):
+        phases = [t % interval for t in source.starts[1:]]  # the first poll is at start-up, off-grid
+        assert all(min(p, interval - p) < 0.1 for p in phases), (source.name, phases)
+
+
+def test_the_wait_lands_on_the_next_grid_tick_and_a_failing_source_backs_off_from_now(
+    profile: Profile, running: list[Collector]
+) -> None:
+    source = CountingSource("s")
+    source.interval_s = 2.0
+    c = make(profile, running, source)
+    assert c.until_next_poll("s", now=100.5) == pytest.approx(1.5)  # next tick at 102
+    assert c.until_next_poll("s", now=101.9) == pytest.approx(0.1)
+    c._failures["s"] = 2
+    assert c.until_next_poll("s", now=100.5) == c.next_delay("s") == 8.0

@@ -48,6 +48,10 @@ class MetricsSource:
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self._prom: Any = None
+        self._history = prom.PerStep(step_s)
+
+    def _series(self, key: str, query: str) -> list[tuple[dict[str, str], list[float]]]:
+        return self._history.get(key, lambda: prom.series(self._prom, query, self.window_s, self.step_s))
 
     def poll(self) -> MetricsState:
         if not self.prometheus_url:
@@ -59,10 +63,7 @@ class MetricsSource:
         errors = prom.by_label(prom.instant(p, ERRORS), "service")
         p95 = prom.by_label(prom.instant(p, P95), "service")
         hist = {
-            key: {
-                labels.get("service"): values
-                for labels, values in prom.series(p, q, self.window_s, self.step_s)
-            }
+            key: {labels.get("service"): values for labels, values in self._series(key, q)}
             for key, q in (("rate", RATE), ("error", ERRORS), ("p95", P95))
         }
         names = self.services + sorted(set(rate) - set(self.services))
@@ -96,10 +97,10 @@ class MetricsSource:
             for labels, value in prom.instant(p, NODE_MEM):
                 if (n := node(labels)) and value is not None:
                     n.mem_percent = value
-            for labels, values in prom.series(p, NODE_CPU, self.window_s, self.step_s):
+            for labels, values in self._series("node_cpu", NODE_CPU):
                 if n := node(labels):
                     n.cpu_history = values
-            for labels, values in prom.series(p, NODE_MEM, self.window_s, self.step_s):
+            for labels, values in self._series("node_mem", NODE_MEM):
                 if n := node(labels):
                     n.mem_history = values
         return state

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ecoeco.console.sources.base import SourceError
 
@@ -50,6 +52,26 @@ def series(prom: Any, query: str, window_s: int, step_s: int) -> list[tuple[dict
         values = [v for v in (_num(p[1]) for p in r.get("values", [])) if v is not None]
         out.append((r.get("metric", {}), values))
     return out
+
+
+T = TypeVar("T")
+
+
+class PerStep:
+    """A range query's answer moves by one point per step: ask again once a step has passed, not on
+    every poll (a 15 s step polled every 5 s asked three times for one new point)."""
+
+    def __init__(self, step_s: float) -> None:
+        self.step_s = step_s
+        self._kept: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str, fetch: Callable[[], T]) -> T:
+        now = time.monotonic()
+        kept = self._kept.get(key)
+        if kept is None or now - kept[0] >= self.step_s:
+            kept = (now, fetch())  # a failed fetch raises and keeps nothing: asked again next poll
+            self._kept[key] = kept
+        return kept[1]  # type: ignore[no-any-return]
 
 
 def _reason(exc: Exception) -> str:

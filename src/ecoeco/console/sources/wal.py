@@ -28,6 +28,11 @@ _GAUGES = {
     "file_bytes": "ecoeco_wal_file_bytes",
 }
 _INTS = {"unsynced_rows", "file_bytes"}
+_FIELD_OF = {metric: field for field, metric in _GAUGES.items()}
+_ALL_GAUGES = (
+    "max by (__name__, worker, state) "
+    f'({{__name__=~"{"|".join([*_GAUGES.values(), "ecoeco_wal_rows"])}"}})'
+)
 
 
 class WalSource:
@@ -49,6 +54,7 @@ class WalSource:
         self._secrets = (broker_url,) if broker_url else ()
         self._prom: Any = None
         self._celery: Any = None
+        self._history = prom.PerStep(HISTORY_STEP_S)
         self._errors_seen: dict[str, float] = {}
         self._errors_grew_at: dict[str, float] = {}
 
@@ -69,19 +75,21 @@ class WalSource:
         if self._prom is None:
             self._prom = prom.connect(self.prometheus_url, self.timeout_s)
         out: dict[str, dict[str, Any]] = {}
-        for field, metric in _GAUGES.items():
-            for worker, value in prom.by_label(
-                prom.instant(self._prom, f"max by (worker) ({metric})"), "worker"
-            ).items():
-                if value is not None:
-                    out.setdefault(worker, {})[field] = int(value) if field in _INTS else value
-        for labels, value in prom.instant(self._prom, "max by (worker, state) (ecoeco_wal_rows)"):
-            if "worker" in labels and "state" in labels and value is not None:
-                out.setdefault(labels["worker"], {}).setdefault("rows_by_state", {})[labels["state"]] = int(
-                    value
-                )
-        history = prom.series(
-            self._prom, "max by (worker) (ecoeco_wal_unsynced_rows)", HISTORY_WINDOW_S, HISTORY_STEP_S
+        # Every gauge in one query (one request per poll, not seven); max over a worker's replicas.
+        for labels, value in prom.instant(self._prom, _ALL_GAUGES):
+            worker, metric = labels.get("worker"), labels.get("__name__")
+            if worker is None or value is None:
+                continue
+            if metric == "ecoeco_wal_rows":
+                if "state" in labels:
+                    out.setdefault(worker, {}).setdefault("rows_by_state", {})[labels["state"]] = int(value)
+            elif (field := _FIELD_OF.get(metric or "")) is not None:
+                out.setdefault(worker, {})[field] = int(value) if field in _INTS else value
+        history = self._history.get(
+            "unsynced",
+            lambda: prom.series(
+                self._prom, "max by (worker) (ecoeco_wal_unsynced_rows)", HISTORY_WINDOW_S, HISTORY_STEP_S
+            ),
         )
         for labels, values in history:
             if "worker" in labels:

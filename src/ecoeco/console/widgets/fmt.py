@@ -22,11 +22,16 @@ CONDITION_SHORT = {
 }
 
 
-def spark(values: Sequence[float], width: int = 10) -> str:
-    """A text sparkline of the last ``width`` values (empty input gives a dim placeholder)."""
+def spark(values: Sequence[float], width: int = 10, full: float | None = None) -> str:
+    """A text sparkline of the last ``width`` values (empty input gives a dim placeholder).
+
+    Scaled to its own min..max, or to 0..``full`` when given (percentages: 0.2 % CPU is a low bar,
+    not a full one because the last minute ranged 0.0-0.2 %)."""
     tail = list(values)[-width:]
     if not tail:
         return "·" * min(width, 3)
+    if full:
+        return "".join(_BLOCKS[min(7, max(0, int(v / full * 7.999)))] for v in tail)
     lo, hi = min(tail), max(tail)
     span = hi - lo
     if span <= 0:

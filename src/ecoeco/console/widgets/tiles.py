@@ -80,8 +80,8 @@ class NodeTile(HealthStatic):
             line2 += f" ↻{restarts}"
         if reasons and not tall:
             line2 = f"{node.status} {escape(reasons[0])}"
-        cpu = fmt.spark(node.cpu_history, spark_w) if node.cpu_history else "–"
-        mem = fmt.spark(node.mem_history, spark_w) if node.mem_history else "–"
+        cpu = fmt.spark(node.cpu_history, spark_w, full=100.0) if node.cpu_history else "–"
+        mem = fmt.spark(node.mem_history, spark_w, full=100.0) if node.mem_history else "–"
         head = f"[b]{fmt.HEALTH_GLYPH[level]} {escape(self.domain)}[/b]"
         if not tall:
             self.show(f"{head}\n{line2}\nc{cpu} m{mem}")
