@@ -261,7 +261,9 @@ class StampingSource(CountingSource):
         return super().poll()
 
 
-def test_sources_with_one_interval_poll_together_on_a_grid(profile: Profile, running: list[Collector]) -> None:
+def test_sources_with_one_interval_poll_together_on_a_grid(
+    profile: Profile, running: list[Collector]
+) -> None:
     # A slow source (0.15 s per poll) would drift against a quick one if each waited an interval after
     # its own poll; on the shared grid both start at multiples of the interval, so the app renders
     # their updates once.

@@ -30,8 +30,7 @@ _GAUGES = {
 _INTS = {"unsynced_rows", "file_bytes"}
 _FIELD_OF = {metric: field for field, metric in _GAUGES.items()}
 _ALL_GAUGES = (
-    "max by (__name__, worker, state) "
-    f'({{__name__=~"{"|".join([*_GAUGES.values(), "ecoeco_wal_rows"])}"}})'
+    f'max by (__name__, worker, state) ({{__name__=~"{"|".join([*_GAUGES.values(), "ecoeco_wal_rows"])}"}})'
 )
 
 
