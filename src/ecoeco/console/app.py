@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import importlib
 import os
 import signal
@@ -51,6 +52,7 @@ NOTICE_LEVEL: dict[str, SeverityLevel] = {"critical": "error", "warning": "warni
 COALESCE_S = 0.1  # updates from several sources polled together (one grid tick) become one render
 AGE_TICK_S = 10.0  # with unchanged data, re-render this often (ages shown are relative to the snapshot)
 HANGUP_GRACE_S = 3.0  # after SIGHUP, exit hard if a dead terminal blocks the clean exit this long
+FREEZE_AFTER_S = 3.0  # after the first paint (not before it: the collection takes ~50 ms)
 WATCHDOG_S = 5.0  # how often to check that the terminal is still there (lost without a SIGHUP)
 
 # Distinct looks per environment: production is red so nobody mistakes it for a sandbox.
@@ -358,7 +360,16 @@ class EcoApp(App[int]):
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _freeze_startup_objects() -> None:
+        """What start-up built (modules, Textual's CSS, the screens) lives as long as the app: once
+        its garbage is collected, move it out of the collector's sight, so that a full collection
+        walks the snapshots only (a 5,000-pod refresh's worst case was a ~300 ms gen-2 pause)."""
+        gc.collect()
+        gc.freeze()
+
     def on_mount(self) -> None:
+        self.set_timer(FREEZE_AFTER_S, self._freeze_startup_objects)
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGHUP, signal.SIGTERM):
