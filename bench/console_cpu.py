@@ -1,6 +1,6 @@
 """CPU of the console: idle over N seconds under a pty, and the cost of one refresh per area.
 
-    uv run python bench/console_cpu.py idle [--seconds 60] [--fixed | --profile sandbox]
+    uv run python bench/console_cpu.py idle [--seconds 60] [--fixed | --profile sandbox] [--baseline REF --repeat N]
     uv run python bench/console_cpu.py refresh [--rounds 10]
 
 ``idle`` launches the console (live sources on ``--profile`` by default; the profile's
@@ -35,13 +35,14 @@ EcoApp(snapshot=load_fixture(Path({str(FIXTURES / "incident.json")!r})), handle_
 """
 
 
-def idle(args: argparse.Namespace) -> None:
+def idle_once(args: argparse.Namespace, env: dict[str, str | None] | None = None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, terminal bytes) of one idle console after its warm-up."""
     if args.fixed:
-        argv, what = python("-c", FIXED), "fixed snapshot, no sources"
+        argv = python("-c", FIXED)
     else:
         exe = shutil.which("ecoeco-console") or sys.executable.replace("python", "ecoeco-console")
-        argv, what = [exe, "--profile", args.profile], f"live sources, profile {args.profile}"
-    proc = spawn(argv, size=(120, 40))
+        argv = [exe, "--profile", args.profile]
+    proc = spawn(argv, size=(120, 40), env=env)
     try:
         if proc.pump(90, until=b"control-plane") is None:
             raise SystemExit("the console did not paint its overview within 90 s")
@@ -51,10 +52,36 @@ def idle(args: argparse.Namespace) -> None:
         cpu1, bytes1, t1 = proc.cpu_seconds(), proc.total_bytes, time.monotonic()
     finally:
         proc.stop()
-    wall = t1 - t0
-    print(f"idle console ({what}), {wall:.0f} s after a {args.warmup:.0f} s warm-up:")
-    print(f"  CPU time {cpu1 - cpu0:.2f} s = {100 * (cpu1 - cpu0) / wall:.1f}% of one core")
-    print(f"  terminal output {bytes1 - bytes0:,} bytes ({(bytes1 - bytes0) * 60 / wall:,.0f} bytes/min)")
+    return t1 - t0, cpu1 - cpu0, bytes1 - bytes0
+
+
+def idle(args: argparse.Namespace) -> None:
+    what = "fixed snapshot, no sources" if args.fixed else f"live sources, profile {args.profile}"
+    with tempfile.TemporaryDirectory() as tmp:
+        trees: list[tuple[str, dict[str, str | None] | None]] = [("this tree", None)]
+        if args.baseline:
+            # The same sources, sandbox and load for both: the trees take turns (base, this, this, base).
+            base_env: dict[str, str | None] = {"PYTHONPATH": str(export_src(args.baseline, Path(tmp)))}
+            trees = []
+            for i in range(args.repeat):
+                pair = [(args.baseline, base_env), ("this tree", None)]
+                trees += pair if i % 2 == 0 else pair[::-1]
+        runs: dict[str, list[tuple[float, float, int]]] = {}
+        for name, env in trees:
+            runs.setdefault(name, []).append(idle_once(args, env))
+    load = os.getloadavg()[0]
+    print(
+        f"idle console ({what}), {args.seconds:.0f} s after a {args.warmup:.0f} s warm-up, load {load:.1f}:"
+    )
+    for name, results in runs.items():
+        for wall, cpu, out in results:
+            print(
+                f"  {name:>12}: CPU {cpu:.2f} s = {100 * cpu / wall:.1f}% of one core; "
+                f"terminal {out * 60 / wall:,.0f} bytes/min"
+            )
+    if args.baseline:
+        share = {n: statistics.median(c / w for w, c, _ in r) for n, r in runs.items()}
+        print(f"  this tree / {args.baseline}: {share['this tree'] / share[args.baseline]:.2f}× the CPU")
 
 
 def synth(pods: int, queues: int, round_no: int, few: bool = False):  # type: ignore[no-untyped-def]
@@ -301,6 +328,10 @@ def main() -> int:
     p_idle.add_argument("--warmup", type=float, default=10.0)
     p_idle.add_argument("--profile", default="sandbox")
     p_idle.add_argument("--fixed", action="store_true", help="fixed snapshot instead of live sources")
+    p_idle.add_argument(
+        "--baseline", metavar="REF", help="also run git REF's console (its src/), taking turns"
+    )
+    p_idle.add_argument("--repeat", type=int, default=1, help="with --baseline: runs of each tree")
     p_ref = sub.add_parser("refresh")
     p_ref.add_argument("--rounds", type=int, default=10)
     p_ref.add_argument("--baseline", metavar="REF", help="also run git REF's console (its src/), same run")
