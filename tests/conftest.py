@@ -111,5 +111,7 @@ def broker_url(rabbit_vhost: str) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    # db 0 belongs to the sandbox; tests use 1 and unique key names.
-    return f"{REDIS_BASE}/1"
+    # db 0 belongs to the sandbox; each xdist worker gets its own db (1, 2, ...): key names such as the
+    # phash cache's are the product's, and one worker's clean-up must not delete another's keys.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return f"{REDIS_BASE}/{1 + int(worker) % 12 if worker.isdigit() else 1}"

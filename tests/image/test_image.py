@@ -257,7 +257,7 @@ def backends(tmp_path: Path) -> Iterator[dict[str, str]]:
             "ECOECO_ENVIRONMENT": "test",
             "ECOECO_LOG_LEVEL": "INFO",
             "ECOECO_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
-            "ECOECO_REDIS_URL": "redis://127.0.0.1:6379/1",
+            "ECOECO_REDIS_URL": "redis://127.0.0.1:6379/14",
             "ECOECO_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
             "ECOECO_JWT_SECRET": secrets.token_urlsafe(48),
             "ECOECO_S3_ENDPOINT_URL": endpoint,

@@ -70,6 +70,9 @@ async def render_modes(
     return written
 
 
+# moto keeps its backends per process, shared with the tests' own moto servers when the screenshots
+# are taken in a test: regions no test uses.
+REGIONS = ("ap-southeast-3", "ap-southeast-4", "eu-central-2")
 DEMO_DIR = Path("/tmp/ecoeco-console-screenshots")  # fixed, so the paths shown stay the same
 OPS_FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "integration" / "ops"
 
@@ -247,58 +250,61 @@ async def render_infra_operations(out: Path, size: tuple[int, int]) -> list[Path
     os.environ["TF_CLI_CONFIG_FILE"] = str(work / "terraformrc")
     written: list[Path] = []
     try:
-        base = {"name": "sandbox", "environment": "sandbox", "aws_endpoint_url": url, "terraform_bin": terraform,
-                "terraform_dir": str(TERRAFORM_DIR), "ansible_dir": str(ANSIBLE_DIR),
-                "terraform_backend_config": [f"path={work / 'terraform.tfstate'}"]}  # fmt: skip
-        aws = {"endpoint_url": url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-        init = OperationRunner(Profile.model_validate(base), state_dir=work / "state")
-        init.run(init.plan(TerraformInit(), {}), timeout=120)
+        with moto_quotas.settings():
+            base = {"name": "sandbox", "environment": "sandbox", "aws_endpoint_url": url, "terraform_bin": terraform,
+                    "terraform_dir": str(TERRAFORM_DIR), "ansible_dir": str(ANSIBLE_DIR),
+                    "terraform_backend_config": [f"path={work / 'terraform.tfstate'}"]}  # fmt: skip
+            aws = {"endpoint_url": url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+            init = OperationRunner(Profile.model_validate(base), state_dir=work / "state")
+            init.run(init.plan(TerraformInit(), {}), timeout=120)
 
-        async def shoot(region: str, name: str, stem: str, run: bool) -> None:
-            app = EcoApp(Profile.model_validate(base | {"aws_region": region}))
-            async with app.run_test(size=size) as pilot:
-                await app.switch_mode("actions")
-                app.push_screen(OperationScreen(operations()[name]))
-                await _until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
-                screen = app.screen
-                assert isinstance(screen, OperationScreen)
-                await pilot.click("#op-plan-button")
-                await _until(pilot, lambda: screen.plan is not None)
-                if run:
-                    await pilot.click("#op-run")
-                    await _until(
-                        pilot,
-                        lambda: any(
-                            line.startswith("== ") for line in screen.query_one("#op-log", Log).lines
-                        ),
+            async def shoot(region: str, name: str, stem: str, run: bool) -> None:
+                app = EcoApp(Profile.model_validate(base | {"aws_region": region}))
+                async with app.run_test(size=size) as pilot:
+                    await app.switch_mode("actions")
+                    app.push_screen(OperationScreen(operations()[name]))
+                    await _until(pilot, lambda: bool(app.screen.query("#op-plan-button")))
+                    screen = app.screen
+                    assert isinstance(screen, OperationScreen)
+                    await pilot.click("#op-plan-button")
+                    await _until(pilot, lambda: screen.plan is not None)
+                    if run:
+                        await pilot.click("#op-run")
+                        await _until(
+                            pilot,
+                            lambda: any(
+                                line.startswith("== ") for line in screen.query_one("#op-log", Log).lines
+                            ),
+                        )
+                    await pilot.pause()
+                    path = out / f"ops-{stem}.svg"
+                    path.write_text(
+                        app.export_screenshot(title=f"Eco² Ops · sandbox · {stem}"), encoding="utf-8"
                     )
-                await pilot.pause()
-                path = out / f"ops-{stem}.svg"
-                path.write_text(app.export_screenshot(title=f"Eco² Ops · sandbox · {stem}"), encoding="utf-8")
-                written.append(path)
+                    written.append(path)
 
-        # A fresh account: the default quota (16) against the 26 vCPUs the topology needs.
-        await shoot("eu-west-1", "quota.show", "quota-show", run=True)
-        # Enough quota: the rebuild's plan is its pre-flight and the sandbox module's saved plan.
-        moto_quotas.SETTINGS["default_vcpus"] = 32
-        await shoot("eu-west-2", "rebuild", "rebuild-plan", run=False)
-        # What the ALB controller and the EBS CSI driver left: listed in the destroy's plan.
-        ec2 = boto3.client("ec2", region_name="eu-west-3", **aws)
-        tags = [{"Key": "Project", "Value": "ecoeco"}, {"Key": "Environment", "Value": "sandbox"}]
-        for pvc in ("data/postgresql-data-0", "monitoring/prometheus-db-0"):
-            ec2.create_volume(AvailabilityZone="eu-west-3a", Size=20, TagSpecifications=[{
-                "ResourceType": "volume",
-                "Tags": [*tags, {"Key": "ebs.csi.aws.com/cluster", "Value": "true"},
-                         {"Key": "kubernetes.io/created-for/pvc/namespace", "Value": pvc.split("/")[0]},
-                         {"Key": "kubernetes.io/created-for/pvc/name", "Value": pvc.split("/")[1]}],
-            }])  # fmt: skip
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        ec2.create_security_group(
-            GroupName="k8s-ecoeco-api", Description="managed by the ALB controller", VpcId=vpc,
-            TagSpecifications=[{"ResourceType": "security-group",
-                                "Tags": [*tags, {"Key": "elbv2.k8s.aws/cluster", "Value": "ecoeco"}]}],
-        )  # fmt: skip
-        await shoot("eu-west-3", "destroy.cleanup", "destroy-plan", run=False)
+            # A fresh account: the default quota (16) against the 26 vCPUs the topology needs.
+            await shoot(REGIONS[0], "quota.show", "quota-show", run=True)
+            # Enough quota: the rebuild's plan is its pre-flight and the sandbox module's saved plan.
+            moto_quotas.SETTINGS["default_vcpus"] = 32
+            await shoot(REGIONS[1], "rebuild", "rebuild-plan", run=False)
+            # What the ALB controller and the EBS CSI driver left: listed in the destroy's plan.
+            ec2 = boto3.client("ec2", region_name=REGIONS[2], **aws)
+            tags = [{"Key": "Project", "Value": "ecoeco"}, {"Key": "Environment", "Value": "sandbox"}]
+            for pvc in ("data/postgresql-data-0", "monitoring/prometheus-db-0"):
+                ec2.create_volume(AvailabilityZone=f"{REGIONS[2]}a", Size=20, TagSpecifications=[{
+                    "ResourceType": "volume",
+                    "Tags": [*tags, {"Key": "ebs.csi.aws.com/cluster", "Value": "true"},
+                             {"Key": "kubernetes.io/created-for/pvc/namespace", "Value": pvc.split("/")[0]},
+                             {"Key": "kubernetes.io/created-for/pvc/name", "Value": pvc.split("/")[1]}],
+                }])  # fmt: skip
+            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+            ec2.create_security_group(
+                GroupName="k8s-ecoeco-api", Description="managed by the ALB controller", VpcId=vpc,
+                TagSpecifications=[{"ResourceType": "security-group",
+                                    "Tags": [*tags, {"Key": "elbv2.k8s.aws/cluster", "Value": "ecoeco"}]}],
+            )  # fmt: skip
+            await shoot(REGIONS[2], "destroy.cleanup", "destroy-plan", run=False)
     finally:
         server.stop()
         _restore_env(saved)

@@ -14,13 +14,15 @@ Settings (environment of the moto process): ``ECOECO_MOTO_EC2_VCPU_QUOTA`` (defa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["SETTINGS", "install"]
+__all__ = ["SETTINGS", "install", "settings"]
 
 QUOTA_CODE = "L-1216C47A"
 SETTINGS: dict[str, float] = {
@@ -42,6 +44,19 @@ def _quota(region: str, account: str, value: float) -> dict[str, Any]:
         "Adjustable": True,
         "GlobalQuota": False,
     }
+
+
+@contextlib.contextmanager
+def settings(**values: float) -> Iterator[None]:
+    """``SETTINGS`` changed for a block and put back after it. moto keeps its backends per process,
+    so a value left behind reaches every later moto server of that process (and its tests)."""
+    saved = dict(SETTINGS)
+    SETTINGS.update(values)
+    try:
+        yield
+    finally:
+        SETTINGS.clear()
+        SETTINGS.update(saved)
 
 
 def install() -> None:

@@ -40,15 +40,18 @@ def poll(source: InfraSource) -> Snapshot:
 
 @pytest.fixture
 def moto_url() -> Iterator[str]:
-    """A moto server of this test's own: the session's is shared with tests that raise quotas."""
+    """A moto server of this test's own (its backends are still the process's: see the region)."""
     with moto_server() as url:
         yield url
 
 
 def test_quota_and_inventory_drift_reach_the_snapshot_and_triage(
-    moto_url: str, tmp_path: Path, state: Path
+    moto_url: str, tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moto_quotas.install()
+    # The default a fresh account gets (moto's backends and these settings are per process, shared
+    # with every other test this worker runs; us-west-2 is this file's alone).
+    monkeypatch.setitem(moto_quotas.SETTINGS, "default_vcpus", 16)
     profile = Profile(
         name="sandbox",
         environment="sandbox",

@@ -25,11 +25,9 @@ def aws(
     moto_url: str, make_runner: Callable[..., OperationRunner]
 ) -> Iterator[Callable[..., OperationRunner]]:
     moto_quotas.install()
-    saved = dict(moto_quotas.SETTINGS)
-    moto_quotas.SETTINGS["approve_after_s"] = -1  # requests stay pending unless a test approves them
     region = next(REGIONS)
-    yield lambda **kw: make_runner(aws_endpoint_url=moto_url, aws_region=region, **kw)
-    moto_quotas.SETTINGS.update(saved)
+    with moto_quotas.settings(approve_after_s=-1):  # requests stay pending unless a test approves them
+        yield lambda **kw: make_runner(aws_endpoint_url=moto_url, aws_region=region, **kw)
 
 
 def test_show_says_the_default_quota_is_short_of_the_topology(aws: Callable[..., OperationRunner]) -> None:

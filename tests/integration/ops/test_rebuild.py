@@ -26,7 +26,7 @@ from ecoeco.shared.topology import DEFAULT_TOPOLOGY
 
 WAIT = 600.0
 # Regions no other file of this session-wide moto server uses (each region keeps its own quota).
-REGIONS = iter(["ap-northeast-1", "ap-southeast-2", "ap-northeast-3", "me-south-1", "af-south-1"])
+REGIONS = iter(["ap-northeast-1", "ap-south-2", "ap-northeast-3", "me-south-1", "af-south-1"])
 
 pytestmark = needs_terraform
 
@@ -72,7 +72,6 @@ def make(
     ansible_copy: tuple[Path, Path],
 ) -> Iterator[Callable[..., OperationRunner]]:
     moto_quotas.install()
-    saved = dict(moto_quotas.SETTINGS)
 
     def build(quota: float = 32, **kw: object) -> OperationRunner:
         moto_quotas.SETTINGS["default_vcpus"] = quota  # read when the region's quota is first asked for
@@ -86,8 +85,8 @@ def make(
             **kw,
         )
 
-    yield build
-    moto_quotas.SETTINGS.update(saved)
+    with moto_quotas.settings():
+        yield build
 
 
 def test_preflight_refuses_a_short_quota_and_leftovers(

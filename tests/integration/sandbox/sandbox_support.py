@@ -74,7 +74,7 @@ def make_sandbox(tmp: Path, **overrides: str) -> Sandbox:
         "ECOECO_CONSOLE_CONFIG": str(tmp / "console.toml"),
         "ECOECO_SANDBOX_DATABASE": database,
         "ECOECO_SANDBOX_VHOST": vhost,
-        "ECOECO_SANDBOX_REDIS_URL": "redis://127.0.0.1:6379/1",
+        "ECOECO_SANDBOX_REDIS_URL": "redis://127.0.0.1:6379/15",
         "ECOECO_SANDBOX_WAL_SYNC_INTERVAL_S": "5",
         **overrides,
     }

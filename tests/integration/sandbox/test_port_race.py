@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,12 +15,16 @@ from ecoeco.services.sandbox.settings import SandboxSettings
 from ecoeco.shared.sandbox_state import load_state
 
 
+def fresh(tmp_path: Path, start_timeout_s: float) -> tuple[SandboxSettings, Path, dict[str, Any]]:
+    """Settings, state directory and an empty state for a sandbox of one component."""
+    settings = SandboxSettings(dir=tmp_path, start_timeout_s=start_timeout_s)
+    return settings, supervisor.state_dir(settings), supervisor._new_state(settings)
+
+
 def test_a_component_that_lost_its_port_is_started_on_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = SandboxSettings(dir=tmp_path, start_timeout_s=60)
-    directory = supervisor.state_dir(settings)
-    state = supervisor._new_state(settings)
+    settings, directory, state = fresh(tmp_path, 60)
     # Another process binds the port the supervisor just found free (the race seen under parallel tests).
     thief = socket.socket()
     thief.bind(("127.0.0.1", 0))
@@ -47,9 +52,7 @@ def test_a_component_that_lost_its_port_is_started_on_another(
 def test_a_component_that_fails_otherwise_is_reported_not_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = SandboxSettings(dir=tmp_path, start_timeout_s=30)
-    directory = supervisor.state_dir(settings)
-    state = supervisor._new_state(settings)
+    settings, directory, state = fresh(tmp_path, 30)
     monkeypatch.setattr(
         supervisor, "command", lambda name, port, **_: ["python3", "-c", "raise SystemExit('bad config')"]
     )

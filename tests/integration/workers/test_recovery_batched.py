@@ -23,7 +23,7 @@ from ecoeco.services.workers.sync import Syncer
 from ecoeco.shared.jobs import TASK_STORAGE, TaskState, job_status_key
 from ecoeco.shared.names import Q_DLQ, Q_STORAGE
 
-REDIS_URL = "redis://127.0.0.1:6379/1"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # its own db: other workers clean up theirs
 
 
 def fill(journal: Journal, unfinished: int, finished: int, tag: str, at: float) -> None:
