@@ -71,7 +71,7 @@ class PerStep:
         if kept is None or now - kept[0] >= self.step_s:
             kept = (now, fetch())  # a failed fetch raises and keeps nothing: asked again next poll
             self._kept[key] = kept
-        return kept[1]  # type: ignore[no-any-return]
+        return kept[1]
 
 
 def _reason(exc: Exception) -> str:
