@@ -121,6 +121,25 @@ async def test_recovering_source_clears_its_error(
         assert app.screen.query_one("#queues-table", SyncedTable).row_count == 3
 
 
+async def test_a_failing_source_turns_no_row_green(
+    profile: Profile, live: tuple[Collector, ScriptedSource, ScriptedSource]
+) -> None:
+    # The last good data stays on screen (the figures are still useful), but "healthy" is something
+    # only a source that answers can say: while it fails, ok rows show unknown; they come back after.
+    collector, queues, _ = live
+    app = EcoApp(profile, collector=collector)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        table = app.screen.query_one("#queues-table", SyncedTable)
+        await wait_until(pilot, lambda: table.row_count == 3)
+        assert cell(table, "q.dlq", 0) == "● q.dlq"
+        queues.fail = "connection refused: 127.0.0.1:15672"
+        await wait_until(pilot, lambda: cell(table, "q.dlq", 0) == "? q.dlq")
+        assert table.row_count == 3  # the last known rows stay
+        queues.fail = None
+        await wait_until(pilot, lambda: cell(table, "q.dlq", 0) == "● q.dlq")
+
+
 async def test_hidden_areas_are_not_redrawn(
     profile: Profile, live: tuple[Collector, ScriptedSource, ScriptedSource]
 ) -> None:

@@ -274,6 +274,12 @@ def source_failing(snapshot: Snapshot, source: str) -> bool:
     return status is not None and not status.ok
 
 
+def vouched(level: HealthLevel, snapshot: Snapshot, source: str) -> HealthLevel:
+    """``level`` as far as ``source`` can vouch for it now: never green on data it cannot confirm.
+    While the source fails, ok becomes unknown; a warning or failure it last saw stays."""
+    return "unknown" if level == "ok" and source_failing(snapshot, source) else level
+
+
 def source_known(snapshot: Snapshot, source: str) -> bool:
     """The source has answered at least once (its part holds data, possibly old)."""
     status = snapshot.sources.get(source)

@@ -23,10 +23,10 @@ def window_slice(values: list[float], window_s: int, step_s: int) -> list[float]
     return values[-points:]
 
 
-def figures(m: ServiceMetrics | None) -> tuple[str, str]:
+def figures(m: ServiceMetrics | None, snapshot: Snapshot) -> tuple[str, str]:
     if m is None:
         return "unknown", "[dim]no data[/dim]"
-    level = health.metric_health(m)
+    level = health.vouched(health.metric_health(m), snapshot, "metrics")
     return level, (
         f"{fmt.HEALTH_GLYPH[level]} {m.request_rate or 0:.1f} rps · 5xx {fmt.pct(m.error_ratio, ratio=True)}"
         f" · p95 {fmt.ms(m.p95_latency_s)}"
@@ -70,7 +70,7 @@ class MetricsScreen(AreaScreen):
         for card in self.query(".metric-card"):
             service = (card.id or "").removeprefix("metric-")
             m = by_service.get(service)
-            level, text = figures(m)
+            level, text = figures(m, snapshot)
             card.query_one(".figures", QuietStatic).show(text)
             for lv in ("ok", "warn", "bad", "unknown"):
                 card.set_class(lv == level, f"-{lv}")

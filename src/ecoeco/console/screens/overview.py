@@ -126,13 +126,19 @@ class OverviewScreen(AreaScreen):
         box.show("\n".join(lines))
 
     def _headline(
-        self, tile: Headline, snapshot: Snapshot, source: str, level: str, value: str, detail: str
+        self,
+        tile: Headline,
+        snapshot: Snapshot,
+        source: str,
+        level: health.HealthLevel,
+        value: str,
+        detail: str,
     ) -> None:
         """Draw a headline, but never green on data its source cannot vouch for now: when the source
         fails, an ok becomes unknown (a warning or failure it last saw stays) and the detail says why."""
         if health.source_failing(snapshot, source):
             age = health.source_age(snapshot, source)
-            level = "unknown" if level == "ok" else level
+            level = health.vouched(level, snapshot, source)
             detail = f"✖ unreachable, {fmt.age(age)} old" if age is not None else "✖ unreachable"
         tile.render_headline(level, value, detail)
 

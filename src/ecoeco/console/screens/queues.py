@@ -18,10 +18,13 @@ from ecoeco.console.widgets.synced_table import Row, SyncedTable
 STYLE = fmt.HEALTH_STYLE
 
 
-def queue_rows(queues: list[QueueInfo]) -> list[Row]:
+def queue_rows(queues: list[QueueInfo], snapshot: Snapshot | None = None) -> list[Row]:
+    """The table's rows; with ``snapshot``, a queue is green only while the queues source answers."""
     rows: list[Row] = []
     for q in queues:
         level = health.queue_health(q)
+        if snapshot is not None:
+            level = health.vouched(level, snapshot, "queues")
         consumers = Text(
             fmt.num(q.consumers), style="bold red" if q.consumers == 0 and (q.ready or 0) else ""
         )
@@ -58,7 +61,7 @@ class QueuesScreen(AreaScreen):
         yield Sparkline([], id="depth-chart")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        self.query_one("#queues-table", SyncedTable).sync(queue_rows(snapshot.queues))
+        self.query_one("#queues-table", SyncedTable).sync(queue_rows(snapshot.queues, snapshot))
         self._render_chart(snapshot)
 
     def _render_chart(self, snapshot: Snapshot) -> None:

@@ -17,10 +17,11 @@ from ecoeco.shared.topology import load_topology
 STATES = ("received", "running", "succeeded", "failed", "dead")
 
 
-def wal_text(w: WalInfo | None, taken_at: float) -> tuple[str, str]:
+def wal_text(w: WalInfo | None, snapshot: Snapshot) -> tuple[str, str]:
     if w is None:
         return "unknown", "[dim]no data for this worker[/dim]"
-    level = health.wal_health(w)
+    level = health.vouched(health.wal_health(w), snapshot, "wal")
+    taken_at = snapshot.taken_at
     interval = w.sync_interval_s
     last = None if w.last_sync_success_ts is None else taken_at - w.last_sync_success_ts
     oldest = fmt.age(w.oldest_unsynced_age_s) if w.oldest_unsynced_age_s is not None else "–"
@@ -59,7 +60,7 @@ class WalScreen(AreaScreen):
         for card in self.query(".wal-card"):
             worker = (card.id or "").removeprefix("wal-")
             info = by_worker.get(worker)
-            level, text = wal_text(info, snapshot.taken_at)
+            level, text = wal_text(info, snapshot)
             static = card.query_one(".wal-text", HealthStatic)
             static.set_level(level)
             static.show(text)
