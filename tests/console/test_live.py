@@ -13,6 +13,14 @@ from ecoeco.console.widgets.synced_table import SyncedTable
 SIZE = (100, 30)
 
 
+async def queues_table(pilot: object, app: EcoApp) -> SyncedTable:
+    """Open Queues (key 3) and wait for its three rows."""
+    await pilot.press("3")  # type: ignore[attr-defined]
+    table = app.screen.query_one("#queues-table", SyncedTable)
+    await wait_until(pilot, lambda: table.row_count == 3)
+    return table
+
+
 def cell(table: SyncedTable, row: str, column: int) -> str:
     value = table.get_row(row)[column]
     return getattr(value, "plain", str(value))
@@ -24,9 +32,7 @@ async def test_tables_update_cell_by_cell_and_keep_the_cursor(
     collector, queues, _ = live
     app = EcoApp(profile, collector=collector)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
-        table = app.screen.query_one("#queues-table", SyncedTable)
-        await wait_until(pilot, lambda: table.row_count == 3)
+        table = await queues_table(pilot, app)
         table.focus()
         await pilot.press("down")  # cursor on q.ai
         first = int(cell(table, "q.ai", 1).replace(",", ""))
@@ -129,9 +135,7 @@ async def test_a_failing_source_turns_no_row_green(
     collector, queues, _ = live
     app = EcoApp(profile, collector=collector)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
-        table = app.screen.query_one("#queues-table", SyncedTable)
-        await wait_until(pilot, lambda: table.row_count == 3)
+        table = await queues_table(pilot, app)
         assert cell(table, "q.dlq", 0) == "● q.dlq"
         queues.fail = "connection refused: 127.0.0.1:15672"
         await wait_until(pilot, lambda: cell(table, "q.dlq", 0) == "? q.dlq")
@@ -146,9 +150,7 @@ async def test_hidden_areas_are_not_redrawn(
     collector, queues, _ = live
     app = EcoApp(profile, collector=collector)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
-        table = app.screen.query_one("#queues-table", SyncedTable)
-        await wait_until(pilot, lambda: table.row_count == 3)
+        table = await queues_table(pilot, app)
         await pilot.press("4")
         # A render already under way when the key came (the snapshot is judged in a thread) lands
         # before anything is counted.
