@@ -76,6 +76,9 @@ def make_sandbox(tmp: Path, **overrides: str) -> Sandbox:
         "ECOECO_SANDBOX_VHOST": vhost,
         "ECOECO_SANDBOX_REDIS_URL": "redis://127.0.0.1:6379/15",
         "ECOECO_SANDBOX_WAL_SYNC_INTERVAL_S": "5",
+        # Tests stop processes on purpose (SIGSTOP) and load the machine: the watchdog's liveness
+        # probe would restart them under the test. test_sandbox_liveness.py turns it on.
+        "ECOECO_SANDBOX_LIVENESS_PERIOD_S": "0",
         **overrides,
     }
     return Sandbox(env, tmp / "state", tmp / "console.toml", database, vhost)

@@ -34,3 +34,10 @@ class SandboxSettings(BaseSettings):
     start_timeout_s: float = 120.0
     stop_grace_s: float = 10.0
     check_timeout_s: float = 5.0
+    # The watchdog's liveness probe (the kubelet's, sandbox-sized): a process alive but not answering
+    # its health URL ``liveness_failures`` times in a row, ``liveness_period_s`` apart, is stopped and
+    # restarted; not before ``liveness_grace_s`` after its start. A period of 0 turns it off.
+    liveness_period_s: float = 5.0
+    liveness_failures: int = 3
+    liveness_timeout_s: float = 2.0
+    liveness_grace_s: float = 60.0

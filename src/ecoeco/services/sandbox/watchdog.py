@@ -18,7 +18,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
+
 from ecoeco.services.sandbox import aws
+from ecoeco.services.sandbox.processes import stop_group
 from ecoeco.services.sandbox.secrets_file import ensure_jwt_secret
 from ecoeco.services.sandbox.settings import SandboxSettings
 from ecoeco.services.sandbox.state import save_state, state_dir
@@ -50,6 +53,9 @@ class _Track:
     dead_since: float | None = None
     exit: str | None = None
     not_before: float = 0.0
+    next_probe: float = 0.0
+    probe_failures: int = 0
+    hung: str | None = None  # why the watchdog stopped it (the liveness probe), for the restart record
 
 
 def exit_description(pid: int) -> str:
@@ -118,16 +124,45 @@ class Watchdog:
                 track.dead_since = None
                 if track.crashes and now - track.restarted_at > self.backoff.reset_after_s:
                     track.crashes = 0
+                self._probe(name, entry, track, now)
                 continue
             if track.dead_since is None:
                 track.dead_since = now
-                track.exit = exit_description(entry["pid"])
+                track.exit = track.hung or exit_description(entry["pid"])
+                track.hung = None
                 track.not_before = now + self.backoff.delay(track.crashes)
                 self.say(f"{name}: {track.exit}; restart in {track.not_before - now:.0f} s")
                 if track.not_before > now:
                     self._record(name, {"backoff_until": track.not_before})
             if now >= track.not_before:
                 self._restart(name, track)
+
+    def _probe(self, name: str, entry: dict[str, Any], track: _Track, now: float) -> None:
+        """The liveness probe: alive is not enough (a stopped or deadlocked process keeps its pid and
+        its socket). After ``liveness_failures`` failures in a row it is stopped; the next round finds
+        it dead and restarts it, with the back-off and the restart count of any other exit."""
+        settings = self.settings
+        url = entry.get("health_url")
+        if settings.liveness_period_s <= 0 or not url or now < track.next_probe:
+            return
+        if now - float(entry.get("started_at") or 0) < settings.liveness_grace_s:
+            return
+        track.next_probe = now + settings.liveness_period_s
+        try:
+            status = httpx.get(url, timeout=settings.liveness_timeout_s).status_code
+            why = None if status < 500 else f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            why = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+        if why is None:
+            track.probe_failures = 0
+            return
+        track.probe_failures += 1
+        if track.probe_failures < settings.liveness_failures:
+            return
+        track.hung = f"liveness probe failed {track.probe_failures} times ({why} at {url})"
+        track.probe_failures = 0
+        self.say(f"{name}: {track.hung}; stopping pid {entry['pid']}")
+        stop_group(entry["pid"], entry.get("start_time"), 2.0)
 
     def _record(self, name: str, fields: dict[str, Any]) -> None:
         with try_locked(self.directory) as locked:
