@@ -55,7 +55,7 @@ class _Track:
     not_before: float = 0.0
     next_probe: float = 0.0
     probe_failures: int = 0
-    hung: str | None = None  # why the watchdog stopped it (the liveness probe), for the restart record
+    hung: tuple[int, str] | None = None  # the pid the liveness probe stopped, and why (its last_exit)
 
 
 def exit_description(pid: int) -> str:
@@ -128,7 +128,8 @@ class Watchdog:
                 continue
             if track.dead_since is None:
                 track.dead_since = now
-                track.exit = track.hung or exit_description(entry["pid"])
+                hung = track.hung if track.hung and track.hung[0] == entry["pid"] else None
+                track.exit = hung[1] if hung else exit_description(entry["pid"])
                 track.hung = None
                 track.not_before = now + self.backoff.delay(track.crashes)
                 self.say(f"{name}: {track.exit}; restart in {track.not_before - now:.0f} s")
@@ -159,10 +160,15 @@ class Watchdog:
         track.probe_failures += 1
         if track.probe_failures < settings.liveness_failures:
             return
-        track.hung = f"liveness probe failed {track.probe_failures} times ({why} at {url})"
-        track.probe_failures = 0
-        self.say(f"{name}: {track.hung}; stopping pid {entry['pid']}")
-        stop_group(entry["pid"], entry.get("start_time"), 2.0)
+        failures, track.probe_failures = track.probe_failures, 0
+        with try_locked(self.directory) as locked:
+            # up, down or restart at work own the sandbox (a restart's graceful stop fails probes too).
+            current = ((load_state(self.directory) or {}).get("components") or {}).get(name) or {}
+            if not locked or current.get("pid") != entry["pid"]:
+                return
+            track.hung = (entry["pid"], f"liveness probe failed {failures} times ({why} at {url})")
+            self.say(f"{name}: {track.hung[1]}; stopping pid {entry['pid']}")
+            stop_group(entry["pid"], entry.get("start_time"), 2.0)
 
     def _record(self, name: str, fields: dict[str, Any]) -> None:
         with try_locked(self.directory) as locked:
