@@ -91,7 +91,7 @@ def race(r: redis.Redis, job: str, writers: int = 6) -> list[tuple[int, int]]:
     """Writers push every step but done, in random orders, at once; returns what a reader saw."""
     seen: list[tuple[int, int]] = []
     stop = threading.Event()
-    start = threading.Barrier(writers + 1)
+    start = threading.Barrier(writers + 2)  # the writers, the watcher and this thread go together
 
     def write(seed: int) -> None:
         client = redis.Redis(connection_pool=r.connection_pool)
@@ -102,10 +102,14 @@ def race(r: redis.Redis, job: str, writers: int = 6) -> list[tuple[int, int]]:
             job_status.advance(client, job, step)
 
     def watch() -> None:
-        while not stop.is_set():
+        start.wait()
+        while True:  # reads at least once after the writers are done, however fast they were
+            done = stop.is_set()
             view = shown(r, job)
             if view is not None:
                 seen.append((JOB_RANK[view.status], view.progress))
+            if done:
+                return
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
     watcher = threading.Thread(target=watch)
