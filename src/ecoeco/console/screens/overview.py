@@ -136,9 +136,9 @@ class OverviewScreen(AreaScreen):
     ) -> None:
         """Draw a headline, but never green on data its source cannot vouch for now: when the source
         fails, an ok becomes unknown (a warning or failure it last saw stays) and the detail says why."""
+        level = health.vouched(level, snapshot, source)
         if health.source_failing(snapshot, source):
             age = health.source_age(snapshot, source)
-            level = health.vouched(level, snapshot, source)
             detail = f"✖ unreachable, {fmt.age(age)} old" if age is not None else "✖ unreachable"
         tile.render_headline(level, value, detail)
 

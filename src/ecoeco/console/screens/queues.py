@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from ecoeco.console import health, keys
 from ecoeco.console.screens.base import AreaScreen
-from ecoeco.console.snapshot import QueueInfo, Snapshot
+from ecoeco.console.snapshot import Snapshot
 from ecoeco.console.widgets import fmt
 from ecoeco.console.widgets.spark import FastSparkline as Sparkline
 from ecoeco.console.widgets.status_bits import QuietStatic
@@ -18,13 +18,11 @@ from ecoeco.console.widgets.synced_table import Row, SyncedTable
 STYLE = fmt.HEALTH_STYLE
 
 
-def queue_rows(queues: list[QueueInfo], snapshot: Snapshot | None = None) -> list[Row]:
-    """The table's rows; with ``snapshot``, a queue is green only while the queues source answers."""
+def queue_rows(snapshot: Snapshot) -> list[Row]:
+    """The table's rows; a queue is green only while the queues source answers."""
     rows: list[Row] = []
-    for q in queues:
-        level = health.queue_health(q)
-        if snapshot is not None:
-            level = health.vouched(level, snapshot, "queues")
+    for q in snapshot.queues:
+        level = health.vouched(health.queue_health(q), snapshot, "queues")
         consumers = Text(
             fmt.num(q.consumers), style="bold red" if q.consumers == 0 and (q.ready or 0) else ""
         )
@@ -61,7 +59,7 @@ class QueuesScreen(AreaScreen):
         yield Sparkline([], id="depth-chart")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        self.query_one("#queues-table", SyncedTable).sync(queue_rows(snapshot.queues, snapshot))
+        self.query_one("#queues-table", SyncedTable).sync(queue_rows(snapshot))
         self._render_chart(snapshot)
 
     def _render_chart(self, snapshot: Snapshot) -> None:

@@ -87,6 +87,8 @@ class Watchdog:
         self.say = say
         self.tracks: dict[str, _Track] = {}
         self.stopping = False
+        # One client for every probe: httpx.get builds a client (and a TLS context) per call.
+        self._http = httpx.Client(timeout=settings.liveness_timeout_s)
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
@@ -150,7 +152,7 @@ class Watchdog:
             return
         track.next_probe = now + settings.liveness_period_s
         try:
-            status = httpx.get(url, timeout=settings.liveness_timeout_s).status_code
+            status = self._http.get(url).status_code
             why = None if status < 500 else f"HTTP {status}"
         except httpx.HTTPError as exc:
             why = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__

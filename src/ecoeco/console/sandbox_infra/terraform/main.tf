@@ -128,7 +128,8 @@ locals {
     infra_nodes  = "infra"
   }
 
-  # The same host facts as modules/inventory renders for the real cluster.
+  # The same host facts as modules/inventory renders for the real cluster. A copy, not a module
+  # call: this root module ships inside the console's wheel, where infra/terraform/modules is not.
   hosts = {
     for name, n in local.nodes : name => {
       ansible_host      = local.instances[name].public_ip
